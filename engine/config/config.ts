@@ -1,0 +1,138 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The only module that reads process.env. Every variable is validated once at
+ * start-up; an invalid value stops the platform with a message naming it.
+ */
+
+const port = (def: number) =>
+  z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535).default(def);
+
+const flag = (def: boolean) =>
+  z
+    .enum(['0', '1', 'true', 'false', 'on', 'off', 'yes', 'no'], { message: 'must be 0/1, true/false, on/off' })
+    .default(def ? '1' : '0')
+    .transform((v) => v === '1' || v === 'true' || v === 'on' || v === 'yes');
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .url({ message: 'must be a URL' })
+    .refine((u) => protocols.some((p) => u.startsWith(`${p}://`)), {
+      message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    });
+
+export const EnvSchema = z.object({
+  FLEET_DATA_DIR: z.string().min(1).default('./data'),
+  FLEET_HOST: z.string().min(1).default('0.0.0.0'),
+  FLEET_HTTP_PORT: port(8080),
+  FLEET_OSMAND_PORT: port(5055),
+  FLEET_TELTONIKA_PORT: port(5027),
+  FLEET_GT06_PORT: port(5023),
+  FLEET_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').max(256).optional(),
+  FLEET_SHARDS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(256).default(os.availableParallelism()),
+  FLEET_PARTITIONS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(4096).default(64),
+  FLEET_DEMO: flag(true),
+  FLEET_DEMO_DEVICES: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(100_000).default(300),
+  FLEET_OFFLINE_AFTER_S: z.coerce.number({ message: 'must be a number of seconds' }).int().min(1).default(300),
+  FLEET_MAP_TILES: z.string().min(1).optional(),
+  FLEET_NATS_PORT: port(4222),
+  FLEET_NATS_SYNC: z.enum(['always', 'default']).default('always'),
+  FLEET_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  FLEET_SQL_MAX_ROWS: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
+  FLEET_SQL_MAX_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+  NATS_URL: url(['nats', 'tls', 'ws', 'wss']).optional(),
+  CLICKHOUSE_URL: url(['http', 'https']).optional(),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface FleetConfig {
+  dataDir: string;
+  host: string;
+  httpPort: number;
+  osmandPort: number;
+  teltonikaPort: number;
+  gt06Port: number;
+  adminKey: string | undefined;
+  shards: number;
+  partitions: number;
+  demo: boolean;
+  demoDevices: number;
+  offlineAfterMs: number;
+  mapTiles: string | undefined;
+  natsPort: number;
+  natsSync: 'always' | 'default';
+  logLevel: Env['FLEET_LOG_LEVEL'];
+  sqlMaxRows: number;
+  sqlMaxSeconds: number;
+  natsUrl: string | undefined;
+  clickhouseUrl: string | undefined;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    readonly value: string | undefined,
+    readonly reason: string,
+  ) {
+    super(`${variable}=${value === undefined ? '(unset)' : JSON.stringify(value)} is invalid: ${reason}`);
+  }
+}
+
+/** Empty strings count as unset, as shells and compose files often produce them. */
+function cleaned(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v.trim() !== '') out[key] = v.trim();
+  }
+  return out;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetConfig {
+  const raw = cleaned(env);
+  const parsed = EnvSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(variable, raw[variable], issue.message);
+  }
+  const e = parsed.data;
+  return {
+    dataDir: path.resolve(e.FLEET_DATA_DIR),
+    host: e.FLEET_HOST,
+    httpPort: e.FLEET_HTTP_PORT,
+    osmandPort: e.FLEET_OSMAND_PORT,
+    teltonikaPort: e.FLEET_TELTONIKA_PORT,
+    gt06Port: e.FLEET_GT06_PORT,
+    adminKey: e.FLEET_ADMIN_KEY,
+    shards: e.FLEET_SHARDS,
+    partitions: e.FLEET_PARTITIONS,
+    demo: e.FLEET_DEMO,
+    demoDevices: e.FLEET_DEMO_DEVICES,
+    offlineAfterMs: e.FLEET_OFFLINE_AFTER_S * 1000,
+    mapTiles: e.FLEET_MAP_TILES,
+    natsPort: e.FLEET_NATS_PORT,
+    natsSync: e.FLEET_NATS_SYNC,
+    logLevel: e.FLEET_LOG_LEVEL,
+    sqlMaxRows: e.FLEET_SQL_MAX_ROWS,
+    sqlMaxSeconds: e.FLEET_SQL_MAX_SECONDS,
+    natsUrl: e.NATS_URL,
+    clickhouseUrl: e.CLICKHOUSE_URL,
+  };
+}
+
+/** Every setting with where it came from, printed once at start. */
+export function describeConfig(env: NodeJS.ProcessEnv = process.env): string[] {
+  const raw = cleaned(env);
+  const parsed = EnvSchema.parse(raw);
+  return Object.keys(EnvSchema.shape).map((key) => {
+    const value = (parsed as Record<string, unknown>)[key];
+    const shown = key === 'FLEET_ADMIN_KEY' && value !== undefined ? '(set)' : value === undefined ? '(unset)' : String(value);
+    return `${key}=${shown}${key in raw ? '' : ' (default)'}`;
+  });
+}

@@ -1,0 +1,5 @@
+export * from './ids.ts';
+export * from './telemetry-record.ts';
+export * from './partition.ts';
+export * from './wire.ts';
+export * from './record-id.ts';
