@@ -1,0 +1,31 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+
+export class NatsConnectError extends Error {
+  override readonly name = 'NatsConnectError';
+  constructor(
+    readonly url: string,
+    cause: unknown,
+  ) {
+    super(`cannot reach NATS at ${url}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+}
+
+/**
+ * One attempt at start-up (an unreachable server is a clear error, not a retry
+ * loop), then unlimited reconnects once we have been up: a NATS restart must
+ * not take the platform down.
+ */
+export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+  try {
+    return await connect({
+      servers: url,
+      name,
+      timeout: 5000,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      pingInterval: 10_000,
+    });
+  } catch (err) {
+    throw new NatsConnectError(url, err);
+  }
+}

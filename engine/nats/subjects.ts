@@ -1,0 +1,48 @@
+import type { DeviceId, TenantId } from '../model/ids.ts';
+
+/**
+ * Every NATS subject Fleetline uses, in one place. Tenant is in every subject
+ * so scoped credentials can later be granted per tenant with subject permissions.
+ */
+
+export const STREAM_IN = 'FLEET_IN';
+export const STREAM_EVENTS = 'FLEET_EVENTS';
+export const STREAM_DEAD_LETTERS = 'FLEET_DLQ';
+
+export const BUCKET_REGISTRY = 'fleet_registry';
+export const BUCKET_SNAPSHOTS = 'fleet_snapshots';
+
+/** Normalized records: partition first so a shard's consumer filters `fleet.in.<p>.>`. */
+export const inSubject = (partition: number, tenant: TenantId, device: DeviceId) =>
+  `fleet.in.${partition}.${tenant}.${device}`;
+export const inPartitionFilter = (partition: number) => `fleet.in.${partition}.>`;
+
+/**
+ * Derived events at a fixed depth: `fleet.out.<tenant>.<kind>.<device>`, where
+ * kind is the event type with dots as underscores (`trip.started` -> `trip_started`),
+ * so `fleet.out.<tenant>.*.<device>` reliably matches all of one device's events.
+ */
+export const eventKindToken = (type: string) => type.replaceAll('.', '_');
+export const outSubject = (tenant: TenantId, type: string, device: DeviceId) =>
+  `fleet.out.${tenant}.${eventKindToken(type)}.${device}`;
+
+/** Live device state pushes (core NATS, not persisted): fan-out to WebSocket nodes. */
+export const liveSubject = (tenant: TenantId, partition: number, device: DeviceId) =>
+  `fleet.live.${tenant}.${partition}.${device}`;
+export const LIVE_ALL = 'fleet.live.>';
+
+/** Request/reply to the shard that owns a device, for its live state. */
+export const querySubject = (partition: number, tenant: TenantId, device: DeviceId) =>
+  `fleet.query.${partition}.${tenant}.${device}`;
+export const queryPartitionFilter = (partition: number) => `fleet.query.${partition}.>`;
+
+export const deadLetterSubject = (tenant: TenantId, device: DeviceId) => `fleet.dlq.${tenant}.${device}`;
+
+/** Tokens 3 and 4 of `fleet.in.<p>.<tenant>.<device>` / `fleet.query.<p>.<tenant>.<device>`. */
+export function parsePartitionedSubject(subject: string): { partition: number; tenant: string; device: string } | undefined {
+  const parts = subject.split('.');
+  if (parts.length !== 5) return undefined;
+  const partition = Number(parts[2]);
+  if (!Number.isInteger(partition)) return undefined;
+  return { partition, tenant: parts[3]!, device: parts[4]! };
+}

@@ -1,0 +1,141 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  type ConsumerConfig,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import {
+  BUCKET_REGISTRY,
+  BUCKET_SNAPSHOTS,
+  STREAM_DEAD_LETTERS,
+  STREAM_EVENTS,
+  STREAM_IN,
+  inPartitionFilter,
+} from './subjects.ts';
+
+/**
+ * Streams, consumers and KV buckets, created idempotently at every start.
+ * Consumer limits are always explicit: server defaults (max_ack_pending 1,000,
+ * max_deliver unlimited) silently stall a fast consumer or loop on a poison record.
+ */
+
+const NS = 1_000_000;
+const DAY_NS = 24 * 3600 * 1000 * NS;
+
+/** How long JetStream remembers message ids to drop a device's resent records. */
+export const DUPLICATE_WINDOW_MS = 10 * 60 * 1000;
+
+export const CONSUMER_LIMITS = {
+  engine: { ackWaitMs: 30_000, maxDeliver: 5, maxAckPending: 20_000 },
+  store: { ackWaitMs: 60_000, maxDeliver: -1, maxAckPending: 50_000 },
+} as const;
+
+export const engineConsumerName = (partition: number) => `engine-p${partition}`;
+export const STORE_RECORDS_CONSUMER = 'store-records';
+export const STORE_EVENTS_CONSUMER = 'store-events';
+
+export class TopologyError extends Error {
+  override readonly name = 'TopologyError';
+}
+
+async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string; subjects: string[] }): Promise<void> {
+  try {
+    const info = await jsm.streams.info(cfg.name);
+    const { description } = info.config;
+    if (cfg.description && description && description !== cfg.description) {
+      throw new TopologyError(
+        `stream ${cfg.name} exists with "${description}" but this platform expects "${cfg.description}"; ` +
+          'the partition count is fixed when the stream is created (FLEET_PARTITIONS)',
+      );
+    }
+    await jsm.streams.update(cfg.name, { ...info.config, ...cfg });
+  } catch (err) {
+    if (err instanceof TopologyError) throw err;
+    if (!/stream not found/i.test(String((err as Error).message))) throw err;
+    await jsm.streams.add(cfg);
+  }
+}
+
+async function ensureConsumer(jsm: JetStreamManager, stream: string, cfg: Partial<ConsumerConfig> & { durable_name: string }): Promise<void> {
+  try {
+    await jsm.consumers.info(stream, cfg.durable_name);
+    await jsm.consumers.update(stream, cfg.durable_name, cfg);
+  } catch (err) {
+    if (!/consumer not found/i.test(String((err as Error).message))) throw err;
+    await jsm.consumers.add(stream, cfg);
+  }
+}
+
+export interface Topology {
+  registry: KV;
+  snapshots: KV;
+}
+
+export async function ensureTopology(nc: NatsConnection, jsm: JetStreamManager, partitions: number): Promise<Topology> {
+  await ensureStream(jsm, {
+    name: STREAM_IN,
+    description: `Fleetline normalized device records; partitions=${partitions}`,
+    subjects: ['fleet.in.>'],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.Old,
+    max_age: 7 * DAY_NS,
+    duplicate_window: DUPLICATE_WINDOW_MS * NS,
+  });
+  await ensureStream(jsm, {
+    name: STREAM_EVENTS,
+    description: 'Fleetline derived events, retained for replay by integrators',
+    subjects: ['fleet.out.>'],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    max_age: 30 * DAY_NS,
+    duplicate_window: DUPLICATE_WINDOW_MS * NS,
+  });
+  await ensureStream(jsm, {
+    name: STREAM_DEAD_LETTERS,
+    description: 'Fleetline records that kept failing, with the error',
+    subjects: ['fleet.dlq.>'],
+    storage: StorageType.File,
+    max_age: 30 * DAY_NS,
+  });
+
+  for (let p = 0; p < partitions; p++) {
+    await ensureConsumer(jsm, STREAM_IN, {
+      durable_name: engineConsumerName(p),
+      filter_subject: inPartitionFilter(p),
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: CONSUMER_LIMITS.engine.ackWaitMs * NS,
+      max_deliver: CONSUMER_LIMITS.engine.maxDeliver,
+      max_ack_pending: CONSUMER_LIMITS.engine.maxAckPending,
+    });
+  }
+  await ensureConsumer(jsm, STREAM_IN, {
+    durable_name: STORE_RECORDS_CONSUMER,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: CONSUMER_LIMITS.store.ackWaitMs * NS,
+    max_deliver: CONSUMER_LIMITS.store.maxDeliver,
+    max_ack_pending: CONSUMER_LIMITS.store.maxAckPending,
+  });
+  await ensureConsumer(jsm, STREAM_EVENTS, {
+    durable_name: STORE_EVENTS_CONSUMER,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: CONSUMER_LIMITS.store.ackWaitMs * NS,
+    max_deliver: CONSUMER_LIMITS.store.maxDeliver,
+    max_ack_pending: CONSUMER_LIMITS.store.maxAckPending,
+  });
+
+  const kvm = new Kvm(jetstream(nc));
+  const registry = await kvm.create(BUCKET_REGISTRY, { history: 1, storage: StorageType.File });
+  const snapshots = await kvm.create(BUCKET_SNAPSHOTS, { history: 1, storage: StorageType.File });
+  return { registry, snapshots };
+}
