@@ -1,0 +1,25 @@
+/**
+ * GT06 protocol numbers this adapter knows. Sources: Concox GT06 protocol §4.3
+ * (0x01, 0x10-0x13, 0x15, 0x16, 0x1A, 0x80), GT800/JM-VL02 V3.1 §1.1 (0x19,
+ * 0x21, 0x22, 0x23, 0x26, 0x27, 0x28, 0x2C, 0x8A, 0x94), JM-VL03 (0xA0).
+ */
+export const PROTOCOL = {
+  login: 0x01,
+  gps: 0x10,
+  lbs: 0x11,
+  gpsLbs: 0x12,
+  heartbeat: 0x13,
+  alarm: 0x16,
+  lbsAlarm: 0x19,
+  gpsLbsUtc: 0x22,
+  heartbeatExternalPower: 0x23,
+  alarmUtc: 0x26,
+  alarmMultiFence: 0x27,
+  timeRequest: 0x8a,
+  information: 0x94,
+  gpsLbs4g: 0xa0,
+} as const;
+
+export function protocolHex(p: number): string {
+  return `0x${p.toString(16).padStart(2, '0')}`;
+}
