@@ -1,0 +1,33 @@
+import {
+  TelemetryRecordSchema,
+  recordIdOf,
+  type DecodedRecord,
+  type TelemetryRecord,
+  type TenantId,
+} from '../../engine/model/index.ts';
+
+const CRITICAL_ALARMS = new Set(['panic', 'crash']);
+
+export type NormalizeResult = { ok: true; record: TelemetryRecord } | { ok: false; reason: string };
+
+/**
+ * The last step of every adapter: stamp tenant, receive time, deterministic id
+ * and lane, then validate against the shared schema. A record that fails is
+ * skipped with a reason; it never reaches JetStream.
+ */
+export function normalizeRecord(tenant: TenantId, decoded: DecodedRecord, receivedAt: number): NormalizeResult {
+  const critical = decoded.priority === 'critical' || (decoded.alarms ?? []).some((a) => CRITICAL_ALARMS.has(a));
+  const candidate = {
+    ...decoded,
+    tenantId: tenant,
+    receivedAt,
+    priority: critical ? 'critical' : 'normal',
+    id: recordIdOf(tenant, decoded),
+  };
+  const parsed = TelemetryRecordSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return { ok: false, reason: `${issue.path.join('.') || 'record'}: ${issue.message}` };
+  }
+  return { ok: true, record: parsed.data };
+}

@@ -1,0 +1,77 @@
+import type { Logger } from '../../engine/log.ts';
+import type { TenantId } from '../../engine/model/index.ts';
+import { BodyTooLargeError, json, listen, readBody, send, trackAbort, uWS } from '../../engine/http/uws.ts';
+import { normalizeRecord } from '../ingest/normalize.ts';
+import { PublishError, type RecordPublisher } from '../ingest/record-publisher.ts';
+import { MAX_BODY_BYTES, parseOsmandRequest } from './parse-request.ts';
+
+export interface OsmandListener {
+  port: number;
+  close(): void;
+}
+
+/**
+ * OsmAnd over HTTP: 200 only after JetStream acknowledged every record of the
+ * request (so the phone keeps its buffered point until it is durable), 400 with
+ * a reason for a bad request, 503 when JetStream could not take it (the client retries).
+ */
+export async function startOsmandListener(opts: {
+  host: string;
+  port: number;
+  tenant: TenantId;
+  publisher: RecordPublisher;
+  log: Logger;
+  now?: () => number;
+}): Promise<OsmandListener> {
+  const now = opts.now ?? Date.now;
+  const app = uWS.App();
+  app.any('/*', (res, req) => {
+    const abort = trackAbort(res);
+    const method = req.getMethod().toUpperCase();
+    const query = req.getQuery() ?? '';
+    const contentType = req.getHeader('content-type');
+    const receivedAt = now();
+    if (method !== 'GET' && method !== 'POST') {
+      send(res, abort, json(405, { error: 'use GET or POST' }));
+      return;
+    }
+    const bodyPromise = method === 'POST' ? readBody(res, MAX_BODY_BYTES) : Promise.resolve(Buffer.alloc(0));
+    void (async () => {
+      let body: Buffer;
+      try {
+        body = await bodyPromise;
+      } catch (err) {
+        const status = err instanceof BodyTooLargeError ? 413 : 400;
+        send(res, abort, json(status, { error: (err as Error).message }));
+        return;
+      }
+      const parsed = parseOsmandRequest(query, contentType, body.toString('utf8'), receivedAt);
+      if (!parsed.ok) {
+        opts.log.warn({ protocol: 'osmand', reason: parsed.reason }, 'rejected OsmAnd request');
+        send(res, abort, json(400, { error: parsed.reason }));
+        return;
+      }
+      const records = [];
+      for (const decoded of parsed.records) {
+        const n = normalizeRecord(opts.tenant, decoded, receivedAt);
+        if (!n.ok) {
+          opts.log.warn({ protocol: 'osmand', deviceId: decoded.deviceId, reason: n.reason }, 'rejected OsmAnd record');
+          send(res, abort, json(400, { error: n.reason }));
+          return;
+        }
+        records.push(n.record);
+      }
+      try {
+        const outcome = await opts.publisher.publish(records);
+        send(res, abort, json(200, { accepted: records.length, duplicates: outcome.duplicates }));
+      } catch (err) {
+        const e = err instanceof PublishError ? err : new PublishError(records[0]?.deviceId ?? '?', records.length, records.length, err);
+        opts.log.error({ protocol: 'osmand', deviceId: e.deviceId, err: e.message }, 'publish failed; device not acknowledged');
+        send(res, abort, json(503, { error: 'records not stored; retry later' }));
+      }
+    })();
+  });
+  const l = await listen(app, opts.host, opts.port);
+  opts.log.info({ port: l.port }, 'OsmAnd listener ready');
+  return l;
+}
