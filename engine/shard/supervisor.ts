@@ -1,0 +1,120 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../log.ts';
+import { partitionsOfShard } from '../model/partition.ts';
+import type { FromWorker, ShardStats, ShardWorkerData, ToWorker } from './worker-protocol.ts';
+
+/**
+ * Runs one worker thread per shard and restarts a crashed one (with a growing
+ * delay so a shard that dies at start-up does not spin the CPU). Its partitions
+ * resume from JetStream: nothing unacknowledged was lost with the thread.
+ */
+
+const WORKER_URL = new URL('./worker-entry.mjs', import.meta.url);
+const MAX_RESTART_DELAY_MS = 10_000;
+
+export interface ShardStatus {
+  shard: number;
+  state: 'starting' | 'running' | 'restarting' | 'stopped';
+  restarts: number;
+  stats: ShardStats | undefined;
+}
+
+export class ShardSupervisor {
+  private readonly workers = new Map<number, Worker>();
+  private readonly status = new Map<number, ShardStatus>();
+  private stopping = false;
+
+  constructor(
+    private readonly opts: {
+      shards: number;
+      partitions: number;
+      natsUrl: string;
+      offlineAfterMs: number;
+      logLevel: string;
+      log: Logger;
+      snapshotEveryMs?: number;
+    },
+  ) {}
+
+  async start(): Promise<void> {
+    const ready: Promise<void>[] = [];
+    for (let s = 0; s < this.opts.shards; s++) ready.push(this.spawn(s));
+    await Promise.all(ready);
+  }
+
+  private spawn(shard: number): Promise<void> {
+    const prev = this.status.get(shard);
+    this.status.set(shard, { shard, state: 'starting', restarts: prev?.restarts ?? 0, stats: prev?.stats });
+    const wd: ShardWorkerData = {
+      shard,
+      partitions: partitionsOfShard(shard, this.opts.shards, this.opts.partitions),
+      totalPartitions: this.opts.partitions,
+      natsUrl: this.opts.natsUrl,
+      offlineAfterMs: this.opts.offlineAfterMs,
+      logLevel: this.opts.logLevel,
+      snapshotEveryMs: this.opts.snapshotEveryMs ?? 2000,
+    };
+    // The worker is TypeScript: load it through tsx whatever runner started us.
+    const worker = new Worker(WORKER_URL, { workerData: wd });
+    this.workers.set(shard, worker);
+    return new Promise<void>((resolve, reject) => {
+      let isReady = false;
+      worker.on('message', (m: FromWorker) => {
+        const st = this.status.get(shard)!;
+        if (m.type === 'ready') {
+          st.state = 'running';
+          isReady = true;
+          resolve();
+        } else if (m.type === 'stats') st.stats = m.stats;
+        else if (m.type === 'fatal') this.opts.log.error({ shard, message: m.message }, 'shard reported a fatal error');
+      });
+      worker.on('error', (err) => {
+        this.opts.log.error({ shard, err: err.message, stack: err.stack }, 'shard worker crashed');
+      });
+      worker.on('exit', (code) => {
+        this.workers.delete(shard);
+        const st = this.status.get(shard)!;
+        if (this.stopping) {
+          st.state = 'stopped';
+          return;
+        }
+        st.state = 'restarting';
+        st.restarts++;
+        const delay = Math.min(MAX_RESTART_DELAY_MS, 250 * 2 ** Math.min(st.restarts, 6));
+        this.opts.log.warn({ shard, code, restarts: st.restarts, delayMs: delay }, 'restarting shard worker');
+        if (!isReady) reject(new Error(`shard ${shard} exited with code ${code} before it was ready`));
+        setTimeout(() => {
+          if (!this.stopping) this.spawn(shard).catch(() => undefined);
+        }, delay);
+      });
+    });
+  }
+
+  /** For tests and chaos drills: terminate a worker as a crash would. */
+  async crash(shard: number): Promise<void> {
+    await this.workers.get(shard)?.terminate();
+  }
+
+  shards(): ShardStatus[] {
+    return [...this.status.values()].sort((a, b) => a.shard - b.shard);
+  }
+
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.stopping = true;
+    await Promise.all(
+      [...this.workers.values()].map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            const t = setTimeout(() => void w.terminate().then(() => resolve()), timeoutMs);
+            w.on('message', (m: FromWorker) => {
+              if (m.type === 'stopped') {
+                clearTimeout(t);
+                void w.terminate().then(() => resolve());
+              }
+            });
+            w.postMessage({ type: 'stop' } satisfies ToWorker);
+          }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,181 @@
+import type { Consumer, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import { DerivedEventSchema, type DerivedEvent } from '../../actors/derived-event.ts';
+import type { Logger } from '../log.ts';
+import { TelemetryRecordSchema, unpack, type TelemetryRecord } from '../model/index.ts';
+import { STORE_EVENTS_CONSUMER, STORE_RECORDS_CONSUMER } from '../nats/topology.ts';
+import { STREAM_EVENTS, STREAM_IN } from '../nats/subjects.ts';
+import { eventRow, recordRow } from './rows.ts';
+import { sqlInt, sqlString, type TelemetryStore } from './telemetry-store.ts';
+
+/**
+ * Moves records and derived events from JetStream into ClickHouse in batches.
+ * A batch is acknowledged only after its insert succeeded, so a store outage
+ * leaves the backlog in JetStream (bounded by the stream, not by our memory).
+ *
+ * Exactly once: a batch holding redelivered messages may already be stored
+ * (we crashed between insert and ack), so its ids are looked up first and the
+ * ones present are skipped. ReplacingMergeTree on the id is the last net.
+ */
+
+export interface SinkStats {
+  recordsStored: number;
+  eventsStored: number;
+  duplicatesSkipped: number;
+  batches: number;
+  lastBatchMs: number;
+  failures: number;
+  storeUp: boolean;
+}
+
+interface Lane<T> {
+  name: string;
+  stream: string;
+  consumer: string;
+  table: 'records' | 'events';
+  idColumn: string;
+  timeColumn: string;
+  parse(data: Uint8Array): T | undefined;
+  idOf(v: T): string;
+  timeOf(v: T): number;
+  insert(store: TelemetryStore, items: T[]): Promise<void>;
+}
+
+const recordLane: Lane<TelemetryRecord> = {
+  name: 'records',
+  stream: STREAM_IN,
+  consumer: STORE_RECORDS_CONSUMER,
+  table: 'records',
+  idColumn: 'record_id',
+  timeColumn: 'device_time_ms',
+  parse: (d) => {
+    try {
+      const r = TelemetryRecordSchema.safeParse(unpack(d));
+      return r.success ? r.data : undefined;
+    } catch {
+      return undefined;
+    }
+  },
+  idOf: (r) => r.id,
+  timeOf: (r) => r.deviceTime,
+  insert: (s, items) => s.insertRecords(items.map(recordRow)),
+};
+
+const eventLane: Lane<DerivedEvent> = {
+  name: 'events',
+  stream: STREAM_EVENTS,
+  consumer: STORE_EVENTS_CONSUMER,
+  table: 'events',
+  idColumn: 'event_id',
+  timeColumn: 'time_ms',
+  parse: (d) => {
+    try {
+      const r = DerivedEventSchema.safeParse(unpack(d));
+      return r.success ? r.data : undefined;
+    } catch {
+      return undefined;
+    }
+  },
+  idOf: (e) => e.id,
+  timeOf: (e) => e.time,
+  insert: (s, items) => s.insertEvents(items.map(eventRow)),
+};
+
+export class StoreSink {
+  readonly stats: SinkStats = { recordsStored: 0, eventsStored: 0, duplicatesSkipped: 0, batches: 0, lastBatchMs: 0, failures: 0, storeUp: true };
+  private stopping = false;
+  private loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly store: TelemetryStore,
+    private readonly log: Logger,
+    private readonly opts: { batchSize: number; maxWaitMs: number } = { batchSize: 5000, maxWaitMs: 250 },
+  ) {}
+
+  start(): void {
+    this.loops = [this.run(recordLane), this.run(eventLane)];
+  }
+
+  private async alreadyStored<T>(lane: Lane<T>, items: T[]): Promise<Set<string>> {
+    if (items.length === 0) return new Set();
+    let min = Infinity;
+    let max = -Infinity;
+    for (const it of items) {
+      min = Math.min(min, lane.timeOf(it));
+      max = Math.max(max, lane.timeOf(it));
+    }
+    const ids = items.map((it) => sqlString(lane.idOf(it))).join(',');
+    const rows = await this.store.select<{ id: string }>(
+      `SELECT ${lane.idColumn} AS id FROM ${this.store.database}.${lane.table} ` +
+        `WHERE ${lane.timeColumn} BETWEEN ${sqlInt(min)} AND ${sqlInt(max)} AND ${lane.idColumn} IN (${ids})`,
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  private async run<T>(lane: Lane<T>): Promise<void> {
+    let backoff = 250;
+    let consumer: Consumer | undefined;
+    while (!this.stopping) {
+      try {
+        consumer ??= await this.js.consumers.get(lane.stream, lane.consumer);
+        const msgs: JsMsg[] = [];
+        const iter = await consumer.fetch({ max_messages: this.opts.batchSize, expires: Math.max(1000, this.opts.maxWaitMs) });
+        for await (const m of iter) msgs.push(m);
+        if (msgs.length === 0) continue;
+        await this.storeBatch(lane, msgs);
+        backoff = 250;
+      } catch (err) {
+        if (this.stopping) return;
+        this.stats.failures++;
+        this.stats.storeUp = false;
+        this.log.warn({ lane: lane.name, err: String((err as Error).message ?? err), retryInMs: backoff }, 'store batch failed; records stay in JetStream');
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 10_000);
+        consumer = undefined;
+      }
+    }
+  }
+
+  private async storeBatch<T>(lane: Lane<T>, msgs: JsMsg[]): Promise<void> {
+    const t0 = performance.now();
+    const items: T[] = [];
+    const seen = new Set<string>();
+    let redelivered = false;
+    for (const m of msgs) {
+      const v = lane.parse(m.data);
+      if (v === undefined) {
+        this.log.error({ lane: lane.name, subject: m.subject, seq: m.seq }, 'unreadable payload skipped by the store');
+        continue;
+      }
+      if (m.info.redelivered) redelivered = true;
+      const id = lane.idOf(v);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      items.push(v);
+    }
+    let toInsert = items;
+    if (redelivered) {
+      const present = await this.alreadyStored(lane, items);
+      toInsert = items.filter((it) => !present.has(lane.idOf(it)));
+      this.stats.duplicatesSkipped += items.length - toInsert.length;
+    }
+    try {
+      await lane.insert(this.store, toInsert);
+    } catch (err) {
+      // Let them come back after a pause, marked redelivered, so the next try checks for a partial insert.
+      for (const m of msgs) m.nak(1000);
+      throw err;
+    }
+    for (const m of msgs) m.ack();
+    this.stats.storeUp = true;
+    this.stats.batches++;
+    this.stats.lastBatchMs = performance.now() - t0;
+    if (lane.table === 'records') this.stats.recordsStored += toInsert.length;
+    else this.stats.eventsStored += toInsert.length;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.race([Promise.allSettled(this.loops), new Promise((r) => setTimeout(r, 3000))]);
+  }
+}
