@@ -1,0 +1,198 @@
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { z } from 'zod';
+import type { DeviceView } from '../actors/device-view.ts';
+import type { TemplatedApp, WebSocket } from '../engine/http/uws.ts';
+import type { Logger } from '../engine/log.ts';
+import { unpack } from '../engine/model/index.ts';
+import { LIVE_ALL } from '../engine/nats/subjects.ts';
+import type { KeyRing, Principal } from './auth.ts';
+
+/**
+ * WebSocket `/v1/live`: clients subscribe to the fleet, a device or an area and
+ * receive `{"type":"positions","items":[...]}`. Updates are coalesced per client
+ * (latest state per device) and flushed on a short tick; a slow client whose
+ * socket buffer is full simply gets the newest state later, never an unbounded queue.
+ */
+
+const FLUSH_EVERY_MS = 40;
+/** Above this many bytes buffered for a client we hold its updates (coalesced) until it drains. */
+const MAX_BUFFERED_BYTES = 1 << 20;
+const MAX_ITEMS_PER_MESSAGE = 2000;
+const MAX_DEVICE_SUBSCRIPTIONS = 10_000;
+
+const AreaSchema = z.object({
+  minLat: z.number().min(-90).max(90),
+  minLon: z.number().min(-180).max(180),
+  maxLat: z.number().min(-90).max(90),
+  maxLon: z.number().min(-180).max(180),
+});
+
+const ClientMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('auth'), key: z.string().max(512) }),
+  z.object({
+    type: z.literal('subscribe'),
+    fleet: z.boolean().optional(),
+    deviceId: z.string().max(64).optional(),
+    deviceIds: z.array(z.string().max(64)).max(MAX_DEVICE_SUBSCRIPTIONS).optional(),
+    area: AreaSchema.optional(),
+  }),
+  z.object({
+    type: z.literal('unsubscribe'),
+    fleet: z.boolean().optional(),
+    deviceId: z.string().max(64).optional(),
+    area: z.boolean().optional(),
+  }),
+]);
+
+interface Client {
+  principal: Principal | undefined;
+  fleet: boolean;
+  devices: Set<string>;
+  area: z.infer<typeof AreaSchema> | undefined;
+  pending: Map<string, DeviceView>;
+  closed: boolean;
+}
+
+export interface LiveHubStats {
+  clients: number;
+  pushed: number;
+}
+
+export class LiveHub {
+  private readonly clients = new Set<WebSocket<Client>>();
+  /** Latest state per device seen on the live subject: the first screenful for a new subscriber. */
+  private readonly latest = new Map<string, DeviceView>();
+  private sub: Subscription | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  readonly stats: LiveHubStats = { clients: 0, pushed: 0 };
+
+  constructor(
+    private readonly keys: KeyRing,
+    private readonly log: Logger,
+  ) {}
+
+  attach(app: TemplatedApp): void {
+    app.ws<Client>('/v1/live', {
+      maxPayloadLength: 64 * 1024,
+      maxBackpressure: 4 * MAX_BUFFERED_BYTES,
+      idleTimeout: 120,
+      sendPingsAutomatically: true,
+      upgrade: (res, req, context) => {
+        const query = new URLSearchParams(req.getQuery() ?? '');
+        const principal = this.keys.check(query.get('key') ?? undefined) ?? this.keys.fromAuthorizationHeader(req.getHeader('authorization'));
+        const client: Client = { principal, fleet: false, devices: new Set(), area: undefined, pending: new Map(), closed: false };
+        res.upgrade(
+          client,
+          req.getHeader('sec-websocket-key'),
+          req.getHeader('sec-websocket-protocol'),
+          req.getHeader('sec-websocket-extensions'),
+          context,
+        );
+      },
+      open: (ws) => {
+        this.clients.add(ws);
+        this.stats.clients = this.clients.size;
+        const c = ws.getUserData();
+        if (c.principal) ws.send(JSON.stringify({ type: 'hello', tenantId: c.principal.tenantId }));
+      },
+      message: (ws, data) => this.onMessage(ws, Buffer.from(data).toString('utf8')),
+      close: (ws) => {
+        ws.getUserData().closed = true;
+        this.clients.delete(ws);
+        this.stats.clients = this.clients.size;
+      },
+    });
+  }
+
+  private onMessage(ws: WebSocket<Client>, text: string): void {
+    const c = ws.getUserData();
+    let parsed: z.infer<typeof ClientMessageSchema>;
+    try {
+      const r = ClientMessageSchema.safeParse(JSON.parse(text));
+      if (!r.success) {
+        ws.send(JSON.stringify({ type: 'error', message: `bad message: ${r.error.issues[0]?.message ?? 'invalid'}` }));
+        return;
+      }
+      parsed = r.data;
+    } catch {
+      ws.send(JSON.stringify({ type: 'error', message: 'messages are JSON objects with a "type"' }));
+      return;
+    }
+    if (parsed.type === 'auth') {
+      c.principal = this.keys.check(parsed.key);
+      if (!c.principal) ws.end(4401, 'invalid API key');
+      else ws.send(JSON.stringify({ type: 'hello', tenantId: c.principal.tenantId }));
+      return;
+    }
+    if (!c.principal) {
+      ws.end(4401, 'invalid API key');
+      return;
+    }
+    if (parsed.type === 'subscribe') {
+      if (parsed.fleet) c.fleet = true;
+      for (const id of [...(parsed.deviceIds ?? []), ...(parsed.deviceId ? [parsed.deviceId] : [])]) {
+        if (c.devices.size < MAX_DEVICE_SUBSCRIPTIONS) c.devices.add(id);
+      }
+      if (parsed.area) c.area = parsed.area;
+      for (const [key, v] of this.latest) if (this.wants(c, v)) c.pending.set(key, v);
+      ws.send(JSON.stringify({ type: 'subscribed', fleet: c.fleet, devices: c.devices.size, area: c.area ?? null }));
+    } else {
+      if (parsed.fleet) c.fleet = false;
+      if (parsed.deviceId) c.devices.delete(parsed.deviceId);
+      if (parsed.area) c.area = undefined;
+    }
+  }
+
+  private wants(c: Client, v: DeviceView): boolean {
+    if (!c.principal || (c.principal.tenantId !== v.tenantId && !c.principal.admin)) return false;
+    if (c.fleet || c.devices.has(v.id)) return true;
+    const a = c.area;
+    const p = v.position;
+    return !!a && !!p && p.lat >= a.minLat && p.lat <= a.maxLat && p.lon >= a.minLon && p.lon <= a.maxLon;
+  }
+
+  /** Called for every live update, from NATS or in-process. */
+  offer(v: DeviceView): void {
+    this.latest.set(`${v.tenantId}.${v.id}`, v);
+    for (const ws of this.clients) {
+      const c = ws.getUserData();
+      if (this.wants(c, v)) c.pending.set(`${v.tenantId}.${v.id}`, v);
+    }
+  }
+
+  private flush(): void {
+    for (const ws of this.clients) {
+      const c = ws.getUserData();
+      if (c.closed || c.pending.size === 0) continue;
+      if (ws.getBufferedAmount() > MAX_BUFFERED_BYTES) continue;
+      const items = [...c.pending.values()];
+      c.pending.clear();
+      ws.cork(() => {
+        for (let i = 0; i < items.length; i += MAX_ITEMS_PER_MESSAGE) {
+          ws.send(JSON.stringify({ type: 'positions', items: items.slice(i, i + MAX_ITEMS_PER_MESSAGE) }));
+        }
+      });
+      this.stats.pushed += items.length;
+    }
+  }
+
+  start(nc: NatsConnection): void {
+    this.sub = nc.subscribe(LIVE_ALL);
+    void (async () => {
+      for await (const m of this.sub!) {
+        try {
+          this.offer(unpack(m.data) as DeviceView);
+        } catch (err) {
+          this.log.warn({ subject: m.subject, err: String(err) }, 'unreadable live update');
+        }
+      }
+    })();
+    this.timer = setInterval(() => this.flush(), FLUSH_EVERY_MS);
+  }
+
+  stop(): void {
+    this.sub?.unsubscribe();
+    if (this.timer) clearInterval(this.timer);
+    for (const ws of this.clients) ws.end(1001, 'server stopping');
+  }
+}

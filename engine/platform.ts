@@ -1,0 +1,144 @@
+import fs from 'node:fs';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { RecordPublisher } from '../adapters/ingest/record-publisher.ts';
+import { startOsmandListener } from '../adapters/osmand/http-listener.ts';
+import { KeyRing, loadOrCreateAdminKey } from '../api/auth.ts';
+import { DeviceStateClient } from '../api/device-state-client.ts';
+import { startApi } from '../api/http-server.ts';
+import { LiveHub } from '../api/live-hub.ts';
+import { createMetrics } from '../api/metrics.ts';
+import type { FleetConfig } from './config/config.ts';
+import { startDemoFleet } from './demo-fleet.ts';
+import type { Logger } from './log.ts';
+import { DEFAULT_TENANT } from './model/index.ts';
+import { connectNats } from './nats/connect.ts';
+import { startManagedNats, type ManagedNats } from './nats/managed-server.ts';
+import { ensureTopology } from './nats/topology.ts';
+import { ShardSupervisor } from './shard/supervisor.ts';
+import { openStore } from './store/open-store.ts';
+import { StoreSink } from './store/store-sink.ts';
+import type { TelemetryStore } from './store/telemetry-store.ts';
+
+/**
+ * Every role in one process, on embedded defaults: NATS (managed child or
+ * NATS_URL), the store (chDB or CLICKHOUSE_URL) and its sink, the shard
+ * supervisor, the device listeners, the API and the demo fleet. Each piece
+ * talks to the others only through NATS, so they can be split across
+ * processes and nodes later without changing their code.
+ */
+
+export interface RunningPlatform {
+  config: FleetConfig;
+  adminKey: string;
+  natsUrl: string;
+  managedNats: ManagedNats | undefined;
+  ports: { http: number; osmand: number };
+  supervisor: ShardSupervisor;
+  stop(): Promise<void>;
+}
+
+export async function startPlatform(config: FleetConfig, log: Logger): Promise<RunningPlatform> {
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const stops: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const s of stops.reverse()) {
+      try {
+        await s();
+      } catch (err) {
+        log.warn({ err: String(err) }, 'error while stopping');
+      }
+    }
+  };
+  try {
+    const admin = loadOrCreateAdminKey(config.dataDir, config.adminKey);
+
+    let managedNats: ManagedNats | undefined;
+    let natsUrl = config.natsUrl;
+    if (!natsUrl) {
+      managedNats = await startManagedNats({ dataDir: config.dataDir, port: config.natsPort, sync: config.natsSync, log });
+      stops.push(() => managedNats!.stop());
+      natsUrl = managedNats.url;
+    }
+    const nc: NatsConnection = await connectNats(natsUrl, 'fleetline-main');
+    stops.push(() => nc.drain().catch(() => undefined));
+    const jsm = await jetstreamManager(nc);
+    await ensureTopology(nc, jsm, config.partitions);
+    const js = jetstream(nc);
+
+    const store: TelemetryStore = openStore({ clickhouseUrl: config.clickhouseUrl, dataDir: config.dataDir });
+    stops.push(() => store.close());
+    await store.migrate();
+    const sink = new StoreSink(js, store, log.child({ role: 'store' }));
+    sink.start();
+    stops.push(() => sink.stop());
+
+    const supervisor = new ShardSupervisor({
+      shards: config.shards,
+      partitions: config.partitions,
+      natsUrl,
+      offlineAfterMs: config.offlineAfterMs,
+      logLevel: config.logLevel,
+      log: log.child({ role: 'supervisor' }),
+    });
+    await supervisor.start();
+    stops.push(() => supervisor.stop());
+
+    const publisher = new RecordPublisher(js, config.partitions);
+    const osmand = await startOsmandListener({ host: config.host, port: config.osmandPort, tenant: DEFAULT_TENANT, publisher, log: log.child({ role: 'adapter' }) });
+    stops.push(() => osmand.close());
+
+    const keys = new KeyRing(admin.key);
+    const hub = new LiveHub(keys, log.child({ role: 'live' }));
+    hub.start(nc);
+    stops.push(() => hub.stop());
+    const metrics = createMetrics({ shards: () => supervisor.shards(), sink: () => sink.stats, hub: () => hub.stats });
+    const api = await startApi(
+      {
+        keys,
+        state: new DeviceStateClient(nc, config.partitions),
+        store,
+        hub,
+        sqlCaps: { maxRows: config.sqlMaxRows, maxSeconds: config.sqlMaxSeconds },
+        mapTiles: config.mapTiles,
+        log: log.child({ role: 'api' }),
+        metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
+        health: async () => {
+          const shards = supervisor.shards();
+          const natsUp = !nc.isClosed() && nc.info !== undefined;
+          const storeUp = await store.ping();
+          const shardsUp = shards.every((s) => s.state === 'running');
+          return {
+            ok: natsUp && storeUp && shardsUp,
+            detail: {
+              nats: { connected: natsUp, url: natsUrl, server: nc.info?.version ?? null },
+              clickhouse: { up: storeUp, kind: store.kind, lastBatchOk: sink.stats.storeUp },
+              shards: shards.map((s) => ({ shard: s.shard, state: s.state, restarts: s.restarts, actors: s.stats?.actors ?? 0 })),
+            },
+          };
+        },
+      },
+      config.host,
+      config.httpPort,
+    );
+    stops.push(() => api.close());
+
+    if (config.demo) {
+      const demo = startDemoFleet({ osmandPort: osmand.port, devices: config.demoDevices, log: log.child({ role: 'demo' }) });
+      stops.push(() => demo.stop());
+    }
+
+    return {
+      config,
+      adminKey: admin.key,
+      natsUrl,
+      managedNats,
+      ports: { http: api.port, osmand: osmand.port },
+      supervisor,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
