@@ -2,20 +2,34 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startClickHouseServer, type ClickHouseServerProcess } from '../testing/clickhouse-server.ts';
 import { eventually, startPlatformProcess, type PlatformProcess } from '../testing/platform-process.ts';
 import { TestWsClient, itemOf } from '../testing/ws-client.ts';
 
 /**
  * The foundation path, as a user drives it: OsmAnd positions over HTTP into the
- * platform process (real nats-server, embedded chDB), then the live state over
- * REST, the WebSocket push and the rows in ClickHouse.
+ * platform process (real nats-server; embedded chDB, then a real
+ * clickhouse-server), then the live state over REST, the WebSocket push and
+ * the rows in ClickHouse.
  */
 
 const run = promisify(execFile);
-let p: PlatformProcess;
 
 const T0 = Date.UTC(2026, 10, 25, 8, 0, 0);
 const sec = (ms: number) => String(Math.floor(ms / 1000));
+
+describe.each(['chdb', 'clickhouse-server'] as const)('a device position in, live state, a ClickHouse row and a WebSocket push out (%s)', (storeKind) => {
+let p: PlatformProcess;
+let ch: ClickHouseServerProcess | undefined;
+
+beforeAll(async () => {
+  if (storeKind === 'clickhouse-server') ch = await startClickHouseServer();
+  p = await startPlatformProcess(ch ? { CLICKHOUSE_URL: ch.url } : {});
+});
+afterAll(async () => {
+  await p?.cleanup();
+  await ch?.cleanup();
+});
 
 async function osmand(query: Record<string, string>): Promise<Response> {
   return fetch(`${p.osmand}/?${new URLSearchParams(query)}`);
@@ -32,14 +46,6 @@ async function count(query: string): Promise<number> {
   return Number(Object.values(body.data[0]!)[0]);
 }
 
-beforeAll(async () => {
-  p = await startPlatformProcess();
-});
-afterAll(async () => {
-  await p?.cleanup();
-});
-
-describe('a device position in, live state, a ClickHouse row and a WebSocket push out', () => {
   it('accepts OsmAnd positions only once JetStream has them, in both request forms', async () => {
     for (let i = 0; i < 3; i++) {
       const r = await osmand({ id: 'truck-1', timestamp: sec(T0 + i * 10_000), lat: String(52 + i * 0.001), lon: '4.3', speed: '20', bearing: '90' });
@@ -98,7 +104,7 @@ describe('a device position in, live state, a ClickHouse row and a WebSocket pus
     expect((await api('/v1/devices/nobody-here/positions')).status).toBe(404);
     const health = await fetch(`${p.http}/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: 'ok', nats: { connected: true }, clickhouse: { up: true, kind: 'chdb' } });
+    expect(await health.json()).toMatchObject({ status: 'ok', nats: { connected: true }, clickhouse: { up: true, kind: storeKind } });
   });
 
   it('pushes positions to WebSocket subscribers of the fleet and of one device', async () => {
@@ -160,7 +166,7 @@ describe('a device position in, live state, a ClickHouse row and a WebSocket pus
     expect(await count('SELECT count() FROM positions')).toBe(positions);
     const syntax = await sql('SELEC 1');
     expect(((await syntax.json()) as { error: string }).error).toMatch(/Syntax error/);
-    const tooMany = await sql('SELECT number FROM numbers(1000000000)');
+    const tooMany = await sql('SELECT number FROM system.numbers LIMIT 1000000000');
     expect(tooMany.status).toBe(400);
     const notAdmin = await fetch(`${p.http}/v1/sql`, { method: 'POST', body: '{"query":"SELECT 1"}' });
     expect(notAdmin.status).toBe(401);

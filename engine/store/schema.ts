@@ -18,8 +18,9 @@ export const MODERN: Dialect = {
   skipIndex: (c) => `,\n  INDEX ${c}_bloom ${c} TYPE bloom_filter GRANULARITY 4`,
 };
 
+/** Old servers do not fill DEFAULT columns omitted from JSONEachRow, so the readable time is MATERIALIZED there. */
 export const LEGACY: Dialect = {
-  dateTime: (ms) => `DateTime('UTC') DEFAULT toDateTime(intDiv(${ms}, 1000), 'UTC')`,
+  dateTime: (ms) => `DateTime('UTC') MATERIALIZED toDateTime(intDiv(${ms}, 1000), 'UTC')`,
   skipIndex: () => '',
 };
 

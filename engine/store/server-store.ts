@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { LEGACY, MODERN, schemaStatements } from './schema.ts';
 import type { EventRow, RecordRow } from './rows.ts';
 import { StoreQueryError, StoreUnavailableError, capSettings, type JsonResult, type QueryCaps, type TelemetryStore } from './telemetry-store.ts';
@@ -27,6 +27,8 @@ export class ServerStore implements TelemetryStore {
       request_timeout: 30_000,
       max_open_connections: 4,
       compression: { request: false, response: false },
+      // Failures are ours to report (typed, once); the client's own error log would repeat each one.
+      log: { level: ClickHouseLogLevel.OFF },
     };
     this.client = createClient(common);
     this.analystClient = createClient({ ...common, database: this.database });
@@ -82,8 +84,16 @@ export class ServerStore implements TelemetryStore {
         format: 'JSON',
         clickhouse_settings: settings as Record<string, string>,
       });
-      return (await rs.json()) as JsonResult;
+      // An error while rows stream (a cap hit) arrives inside a 200 body, after part of the JSON.
+      const text = await rs.text();
+      try {
+        return JSON.parse(text) as JsonResult;
+      } catch {
+        const m = /Code: (\d+)[^\n]*/.exec(text);
+        throw new StoreQueryError(m?.[0] ?? 'ClickHouse answered with unreadable JSON', m ? Number(m[1]) : undefined);
+      }
     } catch (err) {
+      if (err instanceof StoreQueryError) throw err;
       throw asStoreError(err);
     }
   }
@@ -104,7 +114,9 @@ export class ServerStore implements TelemetryStore {
 
 function asStoreError(err: unknown): Error {
   const e = err as { code?: string; message?: string; type?: string };
-  // clickhouse-js gives server-side errors a numeric `code` string; transport errors have errno-style codes.
-  if (e.code !== undefined && /^\d+$/.test(e.code)) return new StoreQueryError(e.message ?? String(err), Number(e.code));
+  // Server-side errors carry a numeric ClickHouse code (old servers only in the text);
+  // transport errors have errno-style codes (ECONNREFUSED...) and mean "retry later".
+  const code = e.code !== undefined && /^\d+$/.test(e.code) ? Number(e.code) : Number(/^Code: (\d+)/.exec(e.message ?? '')?.[1] ?? NaN);
+  if (Number.isFinite(code)) return new StoreQueryError(e.message ?? String(err), code);
   return new StoreUnavailableError(`ClickHouse server unreachable: ${e.message ?? String(err)}`, { cause: err });
 }
