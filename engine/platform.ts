@@ -15,6 +15,7 @@ import { DEFAULT_TENANT } from './model/index.ts';
 import { connectNats } from './nats/connect.ts';
 import { startManagedNats, type ManagedNats } from './nats/managed-server.ts';
 import { ensureTopology } from './nats/topology.ts';
+import { DeviceRegistry } from './registry/device-registry.ts';
 import { ShardSupervisor } from './shard/supervisor.ts';
 import { openStore } from './store/open-store.ts';
 import { StoreSink } from './store/store-sink.ts';
@@ -63,18 +64,25 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
     const nc: NatsConnection = await connectNats(natsUrl, 'fleetline-main');
     stops.push(() => nc.drain().catch(() => undefined));
     const jsm = await jetstreamManager(nc);
-    await ensureTopology(nc, jsm, config.partitions);
+    const topology = await ensureTopology(nc, jsm, config.partitions);
     const js = jetstream(nc);
 
-    const store: TelemetryStore = openStore({ clickhouseUrl: config.clickhouseUrl, dataDir: config.dataDir });
-    stops.push(() => store.close());
-    await store.migrate();
-    const sink = new StoreSink(js, store, log.child({ role: 'store' }));
-    sink.start();
-    stops.push(() => sink.stop());
+    const roles = config.roles;
+    const needStore = roles.has('store') || roles.has('api');
+    const store: TelemetryStore | undefined = needStore ? openStore({ clickhouseUrl: config.clickhouseUrl, dataDir: config.dataDir }) : undefined;
+    if (store) {
+      stops.push(() => store.close());
+      await store.migrate();
+    }
+    let sink: StoreSink | undefined;
+    if (roles.has('store') && store) {
+      sink = new StoreSink(js, store, log.child({ role: 'store' }));
+      sink.start();
+      stops.push(() => sink!.stop());
+    }
 
     const supervisor = new ShardSupervisor({
-      shards: config.shards,
+      shards: roles.has('engine') ? config.shards : 0,
       partitions: config.partitions,
       natsUrl,
       offlineAfterMs: config.offlineAfterMs,
@@ -84,47 +92,64 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
     await supervisor.start();
     stops.push(() => supervisor.stop());
 
-    const publisher = new RecordPublisher(js, config.partitions);
-    const osmand = await startOsmandListener({ host: config.host, port: config.osmandPort, tenant: DEFAULT_TENANT, publisher, log: log.child({ role: 'adapter' }) });
-    stops.push(() => osmand.close());
+    let osmandPort = 0;
+    if (roles.has('adapters')) {
+      const registry = new DeviceRegistry(topology.registry, config.registryMode);
+      const publisher = new RecordPublisher(js, config.partitions);
+      const osmand = await startOsmandListener({
+        host: config.host,
+        port: config.osmandPort,
+        tenant: DEFAULT_TENANT,
+        publisher,
+        admission: registry,
+        log: log.child({ role: 'adapter' }),
+      });
+      osmandPort = osmand.port;
+      stops.push(() => osmand.close());
+    }
 
-    const keys = new KeyRing(admin.key);
-    const hub = new LiveHub(keys, log.child({ role: 'live' }));
-    hub.start(nc);
-    stops.push(() => hub.stop());
-    const metrics = createMetrics({ shards: () => supervisor.shards(), sink: () => sink.stats, hub: () => hub.stats });
-    const api = await startApi(
-      {
-        keys,
-        state: new DeviceStateClient(nc, config.partitions),
-        store,
-        hub,
-        sqlCaps: { maxRows: config.sqlMaxRows, maxSeconds: config.sqlMaxSeconds },
-        mapTiles: config.mapTiles,
-        log: log.child({ role: 'api' }),
-        metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
-        health: async () => {
-          const shards = supervisor.shards();
-          const natsUp = !nc.isClosed() && nc.info !== undefined;
-          const storeUp = await store.ping();
-          const shardsUp = shards.every((s) => s.state === 'running');
-          return {
-            ok: natsUp && storeUp && shardsUp,
-            detail: {
-              nats: { connected: natsUp, url: natsUrl, server: nc.info?.version ?? null },
-              clickhouse: { up: storeUp, kind: store.kind, lastBatchOk: sink.stats.storeUp },
-              shards: shards.map((s) => ({ shard: s.shard, state: s.state, restarts: s.restarts, actors: s.stats?.actors ?? 0 })),
-            },
-          };
+    let httpPort = 0;
+    if (roles.has('api') && store) {
+      const keys = new KeyRing(admin.key);
+      const hub = new LiveHub(keys, log.child({ role: 'live' }));
+      hub.start(nc);
+      stops.push(() => hub.stop());
+      const metrics = createMetrics({ shards: () => supervisor.shards(), sink: () => sink?.stats, hub: () => hub.stats });
+      const api = await startApi(
+        {
+          keys,
+          state: new DeviceStateClient(nc, config.partitions),
+          store,
+          hub,
+          sqlCaps: { maxRows: config.sqlMaxRows, maxSeconds: config.sqlMaxSeconds },
+          mapTiles: config.mapTiles,
+          log: log.child({ role: 'api' }),
+          metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
+          health: async () => {
+            const shards = supervisor.shards();
+            const natsUp = !nc.isClosed() && nc.info !== undefined;
+            const storeUp = await store.ping();
+            const shardsUp = shards.every((s) => s.state === 'running');
+            return {
+              ok: natsUp && storeUp && shardsUp,
+              detail: {
+                roles: [...roles],
+                nats: { connected: natsUp, url: natsUrl, server: nc.info?.version ?? null },
+                clickhouse: { up: storeUp, kind: store.kind, lastBatchOk: sink?.stats.storeUp ?? null },
+                shards: shards.map((s) => ({ shard: s.shard, state: s.state, restarts: s.restarts, actors: s.stats?.actors ?? 0 })),
+              },
+            };
+          },
         },
-      },
-      config.host,
-      config.httpPort,
-    );
-    stops.push(() => api.close());
+        config.host,
+        config.httpPort,
+      );
+      httpPort = api.port;
+      stops.push(() => api.close());
+    }
 
-    if (config.demo) {
-      const demo = startDemoFleet({ osmandPort: osmand.port, devices: config.demoDevices, log: log.child({ role: 'demo' }) });
+    if (config.demo && roles.has('adapters')) {
+      const demo = startDemoFleet({ osmandPort, devices: config.demoDevices, log: log.child({ role: 'demo' }) });
       stops.push(() => demo.stop());
     }
 
@@ -133,7 +158,7 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
       adminKey: admin.key,
       natsUrl,
       managedNats,
-      ports: { http: api.port, osmand: osmand.port },
+      ports: { http: httpPort, osmand: osmandPort },
       supervisor,
       stop: stopAll,
     };

@@ -4,6 +4,7 @@ import { BodyTooLargeError, json, listen, readBody, send, trackAbort, uWS } from
 import { normalizeRecord } from '../ingest/normalize.ts';
 import { PublishError, type RecordPublisher } from '../ingest/record-publisher.ts';
 import { MAX_BODY_BYTES, parseOsmandRequest } from './parse-request.ts';
+import type { DeviceAdmission } from '../../engine/registry/device-registry.ts';
 
 export interface OsmandListener {
   port: number;
@@ -20,6 +21,7 @@ export async function startOsmandListener(opts: {
   port: number;
   tenant: TenantId;
   publisher: RecordPublisher;
+  admission: DeviceAdmission;
   log: Logger;
   now?: () => number;
 }): Promise<OsmandListener> {
@@ -62,6 +64,13 @@ export async function startOsmandListener(opts: {
         records.push(n.record);
       }
       try {
+        const first = records[0]!;
+        const admission = await opts.admission.admit(first.tenantId, first.deviceId, 'osmand');
+        if (!admission.admitted) {
+          opts.log.warn({ protocol: 'osmand', deviceId: first.deviceId, reason: admission.reason }, 'device refused');
+          send(res, abort, json(403, { error: admission.reason }));
+          return;
+        }
         const outcome = await opts.publisher.publish(records);
         send(res, abort, json(200, { accepted: records.length, duplicates: outcome.duplicates }));
       } catch (err) {

@@ -43,6 +43,11 @@ export const EnvSchema = z.object({
   FLEET_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   FLEET_SQL_MAX_ROWS: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
   FLEET_SQL_MAX_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+  FLEET_ROLES: z
+    .string()
+    .regex(/^(adapters|engine|store|api)(,(adapters|engine|store|api))*$/, 'must be a comma list of adapters, engine, store, api')
+    .default('adapters,engine,store,api'),
+  FLEET_REGISTRY_MODE: z.enum(['auto', 'strict']).default('auto'),
   NATS_URL: url(['nats', 'tls', 'ws', 'wss']).optional(),
   CLICKHOUSE_URL: url(['http', 'https']).optional(),
 });
@@ -70,7 +75,12 @@ export interface FleetConfig {
   sqlMaxSeconds: number;
   natsUrl: string | undefined;
   clickhouseUrl: string | undefined;
+  /** Which roles this process runs; all by default, one each when scaling out. */
+  roles: Set<Role>;
+  registryMode: 'auto' | 'strict';
 }
+
+export type Role = 'adapters' | 'engine' | 'store' | 'api';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -123,6 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetConfig {
     sqlMaxSeconds: e.FLEET_SQL_MAX_SECONDS,
     natsUrl: e.NATS_URL,
     clickhouseUrl: e.CLICKHOUSE_URL,
+    roles: new Set(e.FLEET_ROLES.split(',') as Role[]),
+    registryMode: e.FLEET_REGISTRY_MODE,
   };
 }
 
