@@ -24,6 +24,8 @@ export interface ApiDeps {
   mapTiles: string | undefined;
   health: () => Promise<{ ok: boolean; detail: Record<string, unknown> }>;
   metrics: () => Promise<{ contentType: string; body: string }>;
+  /** Terminates a shard's worker thread as a crash would; the supervisor restarts it. For operators and drills. */
+  restartShard: (shard: number) => Promise<boolean>;
   log: Logger;
 }
 
@@ -92,6 +94,16 @@ export async function startApi(deps: ApiDeps, host: string, port: number): Promi
         if (err instanceof BodyTooLargeError) return json(413, { error: err.message });
         throw err;
       }
+    });
+  });
+
+  app.post('/v1/admin/shards/:n/restart', (res, req) => {
+    const p = authed(deps, req);
+    const n = Number(req.getParameter(0));
+    run(res, deps, async () => {
+      if (!p?.admin) return unauthorized();
+      if (!Number.isInteger(n) || n < 0) return json(400, { error: 'shard must be a whole number' });
+      return (await deps.restartShard(n)) ? json(202, { shard: n, restarting: true }) : json(404, { error: `no shard ${n} in this process` });
     });
   });
 

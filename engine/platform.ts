@@ -87,6 +87,9 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
       natsUrl,
       offlineAfterMs: config.offlineAfterMs,
       logLevel: config.logLevel,
+      snapshotEveryMs: config.snapshotEveryMs,
+      passivateAfterMs: config.passivateAfterMs,
+      maxAttempts: config.maxAttempts,
       log: log.child({ role: 'supervisor' }),
     });
     await supervisor.start();
@@ -125,6 +128,7 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
           mapTiles: config.mapTiles,
           log: log.child({ role: 'api' }),
           metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
+          restartShard: (n) => supervisor.crash(n),
           health: async () => {
             const shards = supervisor.shards();
             const natsUp = !nc.isClosed() && nc.info !== undefined;

@@ -38,6 +38,9 @@ export const EnvSchema = z.object({
   FLEET_DEMO_DEVICES: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(100_000).default(300),
   FLEET_OFFLINE_AFTER_S: z.coerce.number({ message: 'must be a number of seconds' }).int().min(1).default(300),
   FLEET_MAP_TILES: z.string().min(1).optional(),
+  FLEET_SNAPSHOT_EVERY_MS: z.coerce.number({ message: 'must be milliseconds' }).int().min(50).max(60_000).default(2000),
+  FLEET_PASSIVATE_AFTER_S: z.coerce.number({ message: 'must be a number of seconds' }).int().min(1).default(3600),
+  FLEET_MAX_ATTEMPTS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(100).default(5),
   FLEET_NATS_PORT: port(4222),
   FLEET_NATS_SYNC: z.enum(['always', 'default']).default('always'),
   FLEET_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -68,6 +71,9 @@ export interface FleetConfig {
   demoDevices: number;
   offlineAfterMs: number;
   mapTiles: string | undefined;
+  snapshotEveryMs: number;
+  passivateAfterMs: number;
+  maxAttempts: number;
   natsPort: number;
   natsSync: 'always' | 'default';
   logLevel: Env['FLEET_LOG_LEVEL'];
@@ -126,6 +132,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetConfig {
     demoDevices: e.FLEET_DEMO_DEVICES,
     offlineAfterMs: e.FLEET_OFFLINE_AFTER_S * 1000,
     mapTiles: e.FLEET_MAP_TILES,
+    snapshotEveryMs: e.FLEET_SNAPSHOT_EVERY_MS,
+    passivateAfterMs: e.FLEET_PASSIVATE_AFTER_S * 1000,
+    maxAttempts: e.FLEET_MAX_ATTEMPTS,
     natsPort: e.FLEET_NATS_PORT,
     natsSync: e.FLEET_NATS_SYNC,
     logLevel: e.FLEET_LOG_LEVEL,

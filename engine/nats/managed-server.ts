@@ -79,15 +79,21 @@ function stopStaleServer(pidFile: string, log: Logger): void {
   }
   log.warn({ pid }, 'stopping a nats-server left running by an earlier run of the platform');
   try {
-    process.kill(pid, 'SIGKILL');
+    // SIGTERM lets it flush and close its store cleanly; SIGKILL only if it hangs.
+    process.kill(pid, 'SIGTERM');
   } catch {
-    // already gone
+    return;
   }
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 10_000;
   while (Date.now() < deadline && fs.existsSync(`/proc/${pid}`)) {
     const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2];
     if (st === 'Z') break;
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  }
+  try {
+    if (fs.existsSync(`/proc/${pid}`)) process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone
   }
 }
 
@@ -143,25 +149,44 @@ export async function startManagedNats(opts: {
   const confFile = path.join(storeDir, 'nats-server.conf');
   fs.writeFileSync(confFile, conf + '\n');
 
-  // Its own process group: a Ctrl-C in the terminal reaches the platform, which
-  // then stops NATS last, after the shards and the store have drained.
-  const child = spawn(bin, ['-c', confFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
-  try {
-    await waitForPort(opts.port, child, 15_000);
-  } catch (err) {
-    child.kill('SIGKILL');
-    let tail = stderr;
+  let current: ChildProcess | undefined;
+  let stopping = false;
+  let restarts = 0;
+
+  const launch = async (): Promise<void> => {
+    // Its own process group: a Ctrl-C in the terminal reaches the platform, which
+    // then stops NATS last, after the shards and the store have drained.
+    const child = spawn(bin, ['-c', confFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    current = child;
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
     try {
-      tail += fs.readFileSync(logFile, 'utf8').split('\n').slice(-8).join('\n');
-    } catch {
-      // no log yet
+      await waitForPort(opts.port, child, 15_000);
+    } catch (err) {
+      child.kill('SIGKILL');
+      let tail = stderr;
+      try {
+        tail += fs.readFileSync(logFile, 'utf8').split('\n').slice(-8).join('\n');
+      } catch {
+        // no log yet
+      }
+      throw new NatsUnavailableError(`${(err as Error).message}${tail ? `; its last words: ${tail.trim()}` : ''}`);
     }
-    throw new NatsUnavailableError(`${(err as Error).message}${tail ? `; its last words: ${tail.trim()}` : ''}`);
-  }
+    // A managed server that dies under us is started again: the clients reconnect on their own.
+    child.once('exit', (code, signal) => {
+      if (stopping) return;
+      restarts++;
+      const delay = Math.min(5000, 200 * restarts);
+      opts.log.error({ code, signal, restarts, delayMs: delay }, 'managed nats-server exited; starting it again');
+      setTimeout(() => {
+        if (stopping) return;
+        launch().catch((e: unknown) => opts.log.error({ err: String(e) }, 'managed nats-server did not come back'));
+      }, delay);
+    });
+  };
+  await launch();
   const url = `nats://127.0.0.1:${opts.port}`;
   opts.log.info({ url, version, storeDir, syncAlways }, 'managed nats-server started');
   return {
@@ -171,7 +196,9 @@ export async function startManagedNats(opts: {
     storeDir,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        stopping = true;
+        const child = current;
+        if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
         const t = setTimeout(() => child.kill('SIGKILL'), 5000);
         child.once('exit', () => {
           clearTimeout(t);

@@ -11,14 +11,7 @@ import {
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import {
-  BUCKET_REGISTRY,
-  BUCKET_SNAPSHOTS,
-  STREAM_DEAD_LETTERS,
-  STREAM_EVENTS,
-  STREAM_IN,
-  inPartitionFilter,
-} from './subjects.ts';
+import { BUCKET_REGISTRY, BUCKET_SNAPSHOTS, STREAM_DEAD_LETTERS, STREAM_EVENTS, STREAM_IN } from './subjects.ts';
 
 /**
  * Streams, consumers and KV buckets, created idempotently at every start.
@@ -33,7 +26,8 @@ const DAY_NS = 24 * 3600 * 1000 * NS;
 export const DUPLICATE_WINDOW_MS = 10 * 60 * 1000;
 
 export const CONSUMER_LIMITS = {
-  engine: { ackWaitMs: 30_000, maxDeliver: 5, maxAckPending: 20_000 },
+  /** Records stay unacknowledged until their actor's snapshot is written (FLEET_SNAPSHOT_EVERY_MS): ack_wait must cover that. */
+  engine: { ackWaitMs: 30_000, maxAckPending: 20_000 },
   store: { ackWaitMs: 60_000, maxDeliver: -1, maxAckPending: 50_000 },
 } as const;
 
@@ -106,17 +100,8 @@ export async function ensureTopology(nc: NatsConnection, jsm: JetStreamManager, 
     max_age: 30 * DAY_NS,
   });
 
-  for (let p = 0; p < partitions; p++) {
-    await ensureConsumer(jsm, STREAM_IN, {
-      durable_name: engineConsumerName(p),
-      filter_subject: inPartitionFilter(p),
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: CONSUMER_LIMITS.engine.ackWaitMs * NS,
-      max_deliver: CONSUMER_LIMITS.engine.maxDeliver,
-      max_ack_pending: CONSUMER_LIMITS.engine.maxAckPending,
-    });
-  }
+  // The engine's per-partition consumers are (re)created by the shard that owns
+  // the partition, rewound to their ack floor: see engine/shard/partition-runner.ts.
   await ensureConsumer(jsm, STREAM_IN, {
     durable_name: STORE_RECORDS_CONSUMER,
     ack_policy: AckPolicy.Explicit,

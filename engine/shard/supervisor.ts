@@ -32,7 +32,9 @@ export class ShardSupervisor {
       offlineAfterMs: number;
       logLevel: string;
       log: Logger;
-      snapshotEveryMs?: number;
+      snapshotEveryMs: number;
+      passivateAfterMs: number;
+      maxAttempts: number;
     },
   ) {}
 
@@ -52,7 +54,9 @@ export class ShardSupervisor {
       natsUrl: this.opts.natsUrl,
       offlineAfterMs: this.opts.offlineAfterMs,
       logLevel: this.opts.logLevel,
-      snapshotEveryMs: this.opts.snapshotEveryMs ?? 2000,
+      snapshotEveryMs: this.opts.snapshotEveryMs,
+      passivateAfterMs: this.opts.passivateAfterMs,
+      maxAttempts: this.opts.maxAttempts,
     };
     // The worker is TypeScript: load it through tsx whatever runner started us.
     const worker = new Worker(WORKER_URL, { workerData: wd });
@@ -90,9 +94,12 @@ export class ShardSupervisor {
     });
   }
 
-  /** For tests and chaos drills: terminate a worker as a crash would. */
-  async crash(shard: number): Promise<void> {
-    await this.workers.get(shard)?.terminate();
+  /** Terminate a worker as a crash would (operators, drills); it is restarted like any crashed shard. */
+  async crash(shard: number): Promise<boolean> {
+    const w = this.workers.get(shard);
+    if (!w) return false;
+    await w.terminate();
+    return true;
   }
 
   shards(): ShardStatus[] {

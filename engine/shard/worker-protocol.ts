@@ -7,8 +7,12 @@ export interface ShardWorkerData {
   natsUrl: string;
   offlineAfterMs: number;
   logLevel: string;
-  /** How often dirty actors are written to the snapshot bucket. */
+  /** How often dirty actors are written to the snapshot bucket (and their records acknowledged). */
   snapshotEveryMs: number;
+  /** Idle actors are passivated to their snapshot after this long. */
+  passivateAfterMs: number;
+  /** Attempts before a record that makes its actor fail goes to the dead-letter subject. */
+  maxAttempts: number;
 }
 
 export interface ShardStats {
@@ -17,6 +21,9 @@ export interface ShardStats {
   processed: number;
   events: number;
   deadLetters: number;
+  skippedReplays: number;
+  restarts: number;
+  pendingAcks: number;
 }
 
 export type ToWorker = { type: 'stop' };

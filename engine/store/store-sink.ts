@@ -12,9 +12,11 @@ import { sqlInt, sqlString, type TelemetryStore } from './telemetry-store.ts';
  * A batch is acknowledged only after its insert succeeded, so a store outage
  * leaves the backlog in JetStream (bounded by the stream, not by our memory).
  *
- * Exactly once: a batch holding redelivered messages may already be stored
- * (we crashed between insert and ack), so its ids are looked up first and the
- * ones present are skipped. ReplacingMergeTree on the id is the last net.
+ * Exactly once: every batch's ids are looked up first and the ones already
+ * stored are skipped. A redelivery (we crashed between insert and ack), a
+ * device resending after JetStream's duplicate window, and an event re-derived
+ * by a replay all carry an id we have seen. ReplacingMergeTree on the id is
+ * the last net.
  */
 
 export interface SinkStats {
@@ -140,25 +142,20 @@ export class StoreSink {
     const t0 = performance.now();
     const items: T[] = [];
     const seen = new Set<string>();
-    let redelivered = false;
     for (const m of msgs) {
       const v = lane.parse(m.data);
       if (v === undefined) {
         this.log.error({ lane: lane.name, subject: m.subject, seq: m.seq }, 'unreadable payload skipped by the store');
         continue;
       }
-      if (m.info.redelivered) redelivered = true;
       const id = lane.idOf(v);
       if (seen.has(id)) continue;
       seen.add(id);
       items.push(v);
     }
-    let toInsert = items;
-    if (redelivered) {
-      const present = await this.alreadyStored(lane, items);
-      toInsert = items.filter((it) => !present.has(lane.idOf(it)));
-      this.stats.duplicatesSkipped += items.length - toInsert.length;
-    }
+    const present = await this.alreadyStored(lane, items);
+    const toInsert = items.filter((it) => !present.has(lane.idOf(it)));
+    this.stats.duplicatesSkipped += items.length - toInsert.length;
     try {
       await lane.insert(this.store, toInsert);
     } catch (err) {

@@ -1,0 +1,323 @@
+import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { headers, type NatsConnection } from '@nats-io/transport-node';
+import { DeviceActor } from '../../actors/device-actor.ts';
+import type { DerivedEvent } from '../../actors/derived-event.ts';
+import type { Logger } from '../log.ts';
+import { TelemetryRecordSchema, pack, unpack, type DeviceId, type TelemetryRecord, type TenantId } from '../model/index.ts';
+import { STREAM_IN, deadLetterSubject, inPartitionFilter, liveSubject, outSubject, parsePartitionedSubject } from '../nats/subjects.ts';
+import { CONSUMER_LIMITS, engineConsumerName } from '../nats/topology.ts';
+import type { SnapshotStore } from './snapshot-store.ts';
+
+/**
+ * One partition of FLEET_IN and the actors of its devices. The rules that make
+ * "nothing lost, nothing counted twice" hold:
+ *
+ * - Records are applied in stream order. At every start the partition's durable
+ *   consumer is rewound to its ack floor, so records a crashed run had taken
+ *   but not acknowledged come back first, in order.
+ * - A record is acknowledged only after the snapshot of its actor (with the
+ *   record's stream sequence) is in KV. On replay, a record at or below its
+ *   actor's snapshot sequence is already inside and is skipped.
+ * - An actor that throws is not trusted any more: the whole partition restarts
+ *   from its snapshots and replays (its last good state). A record that keeps
+ *   failing goes to the dead-letter subject after a bounded number of tries.
+ * - Derived events carry deterministic ids, so a replay's re-publish is dropped
+ *   by JetStream's duplicate window and by the store.
+ */
+
+export interface PartitionOptions {
+  partition: number;
+  offlineAfterMs: number;
+  /** Idle actors are written to their snapshot and dropped from memory after this long. */
+  passivateAfterMs: number;
+  maxAttempts: number;
+  batch: number;
+}
+
+interface LiveActor {
+  actor: DeviceActor;
+  /** Stream sequence of the last record applied. */
+  seq: number;
+  dirty: boolean;
+  lastActivity: number;
+}
+
+export interface PartitionStats {
+  actors: number;
+  processed: number;
+  skippedReplays: number;
+  events: number;
+  deadLetters: number;
+  restarts: number;
+  pendingAcks: number;
+}
+
+class ActorFailure extends Error {
+  constructor(
+    readonly seq: number,
+    cause: unknown,
+  ) {
+    super(String((cause as Error)?.message ?? cause), { cause });
+  }
+}
+
+export class PartitionRunner {
+  private actors = new Map<string, LiveActor>();
+  private pending: JsMsg[] = [];
+  private readonly failures = new Map<number, number>();
+  /** Stream sequences sent to the dead-letter subject: skipped on every replay. */
+  private readonly poisoned = new Set<number>();
+  private stopping = false;
+  private restartRequested: ActorFailure | undefined;
+  private messages: AsyncIterable<JsMsg> & { stop?: () => void; close?: () => Promise<void | Error> } | undefined;
+  private loop: Promise<void> | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  readonly stats: PartitionStats = { actors: 0, processed: 0, skippedReplays: 0, events: 0, deadLetters: 0, restarts: 0, pendingAcks: 0 };
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly snapshots: SnapshotStore,
+    private readonly log: Logger,
+    private readonly opts: PartitionOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  private async rewind(): Promise<void> {
+    const name = engineConsumerName(this.opts.partition);
+    let floor = 0;
+    try {
+      const info = await this.jsm.consumers.info(STREAM_IN, name);
+      floor = info.ack_floor.stream_seq;
+      await this.jsm.consumers.delete(STREAM_IN, name);
+    } catch (err) {
+      if (!/consumer not found/i.test(String((err as Error).message))) throw err;
+    }
+    await this.jsm.consumers.add(STREAM_IN, {
+      durable_name: name,
+      filter_subject: inPartitionFilter(this.opts.partition),
+      ack_policy: AckPolicy.Explicit,
+      ...(floor > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 } : { deliver_policy: DeliverPolicy.All }),
+      ack_wait: CONSUMER_LIMITS.engine.ackWaitMs * 1_000_000,
+      max_deliver: -1,
+      max_ack_pending: CONSUMER_LIMITS.engine.maxAckPending,
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.rewind();
+        const consumer = await this.js.consumers.get(STREAM_IN, engineConsumerName(this.opts.partition));
+        const messages = await consumer.consume({ max_messages: this.opts.batch });
+        this.messages = messages;
+        for await (const m of messages) {
+          if (this.stopping) break;
+          await this.handle(m);
+          if (this.restartRequested) break;
+        }
+        if (this.restartRequested) await this.restartFromSnapshots();
+      } catch (err) {
+        if (this.stopping) return;
+        this.log.warn({ partition: this.opts.partition, err: String((err as Error).message ?? err) }, 'partition interrupted; resuming from its ack floor');
+        await this.dropAll();
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  /** Forget everything unacknowledged; the rewind brings it back in order. */
+  private async dropAll(): Promise<void> {
+    this.messages?.stop?.();
+    await this.flushing;
+    for (const a of this.actors.values()) a.actor.stop();
+    this.actors.clear();
+    this.pending = [];
+    this.stats.actors = 0;
+    this.stats.pendingAcks = 0;
+  }
+
+  private async restartFromSnapshots(): Promise<void> {
+    const failure = this.restartRequested!;
+    this.restartRequested = undefined;
+    this.stats.restarts++;
+    this.log.warn({ partition: this.opts.partition, seq: failure.seq, err: failure.message }, 'actor failed; partition restarts from its last good state');
+    await this.dropAll();
+  }
+
+  private async actorFor(tenant: TenantId, device: DeviceId): Promise<LiveActor> {
+    const key = `${tenant}.${device}`;
+    const live = this.actors.get(key);
+    if (live) return live;
+    const stored = await this.snapshots.load(tenant, device);
+    let actor: DeviceActor;
+    try {
+      actor = new DeviceActor(tenant, device, this.opts.offlineAfterMs, stored?.snapshot);
+    } catch (err) {
+      this.log.error({ deviceId: device, err: String(err) }, 'snapshot did not restore; actor starts fresh');
+      actor = new DeviceActor(tenant, device, this.opts.offlineAfterMs);
+    }
+    const la: LiveActor = { actor, seq: stored?.seq ?? 0, dirty: false, lastActivity: this.now() };
+    this.actors.set(key, la);
+    this.stats.actors = this.actors.size;
+    return la;
+  }
+
+  private async publishEvents(events: DerivedEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await Promise.all(events.map((e) => this.js.publish(outSubject(e.tenantId, e.type, e.deviceId), pack(e), { msgID: e.id })));
+    this.stats.events += events.length;
+  }
+
+  private pushLive(la: LiveActor): void {
+    const ctx = la.actor.context;
+    this.nc.publish(liveSubject(ctx.tenantId, this.opts.partition, ctx.deviceId), pack(la.actor.view()));
+  }
+
+  private async deadLetter(m: JsMsg, reason: string): Promise<void> {
+    const s = parsePartitionedSubject(m.subject);
+    const h = headers();
+    // One dead letter per stream record, even if a crash makes us decide twice.
+    h.set('Nats-Msg-Id', `dlq-${m.seq}`);
+    h.set('Fleet-Error', reason.slice(0, 1000));
+    h.set('Fleet-Original-Subject', m.subject);
+    h.set('Fleet-Original-Seq', String(m.seq));
+    await this.js.publish(deadLetterSubject((s?.tenant ?? 'unknown') as TenantId, (s?.device ?? 'unknown') as DeviceId), m.data, { headers: h });
+    this.stats.deadLetters++;
+    this.log.error({ partition: this.opts.partition, subject: m.subject, seq: m.seq, reason }, 'record sent to the dead-letter subject');
+  }
+
+  private decode(m: JsMsg): TelemetryRecord | string {
+    let raw: unknown;
+    try {
+      raw = unpack(m.data);
+    } catch {
+      return 'payload is not msgpack';
+    }
+    const r = TelemetryRecordSchema.safeParse(raw);
+    return r.success ? r.data : `payload is not a telemetry record: ${r.error.issues[0]?.message ?? 'invalid'}`;
+  }
+
+  private async handle(m: JsMsg): Promise<void> {
+    const record = this.decode(m);
+    if (typeof record === 'string') {
+      await this.deadLetter(m, record);
+      this.pending.push(m);
+      return;
+    }
+    if (this.poisoned.has(m.seq)) {
+      // Dead-lettered already; acknowledged with the next flush, never applied.
+      this.pending.push(m);
+      return;
+    }
+    const la = await this.actorFor(record.tenantId, record.deviceId);
+    if (m.seq <= la.seq) {
+      // Already inside the snapshot this actor was restored from.
+      this.stats.skippedReplays++;
+      this.pending.push(m);
+      return;
+    }
+    let events: DerivedEvent[];
+    try {
+      events = la.actor.record(record);
+    } catch (err) {
+      const attempts = (this.failures.get(m.seq) ?? 0) + 1;
+      this.failures.set(m.seq, attempts);
+      if (attempts >= this.opts.maxAttempts) {
+        this.failures.delete(m.seq);
+        await this.deadLetter(m, `actor failed ${attempts} times: ${String((err as Error).message ?? err)}`);
+        this.poisoned.add(m.seq);
+      }
+      // Whatever the broken actor holds is not trusted: rebuild the partition from snapshots.
+      this.restartRequested = new ActorFailure(m.seq, err);
+      return;
+    }
+    this.failures.delete(m.seq);
+    await this.publishEvents(events);
+    la.seq = m.seq;
+    la.dirty = true;
+    la.lastActivity = this.now();
+    this.pushLive(la);
+    this.pending.push(m);
+    this.stats.processed++;
+    this.stats.pendingAcks = this.pending.length;
+  }
+
+  /** Writes the snapshots of dirty actors, then acknowledges every record taken before the write began. */
+  private async saveThenAck(entries: [string, LiveActor][]): Promise<void> {
+    const acks = this.pending;
+    this.pending = [];
+    const results = await Promise.allSettled(
+      entries.map(async ([, la]) => {
+        const ctx = la.actor.context;
+        await this.snapshots.save(ctx.tenantId, ctx.deviceId, { seq: la.seq, snapshot: la.actor.persisted() });
+        la.dirty = false;
+      }),
+    );
+    if (results.some((r) => r.status === 'rejected')) {
+      // Keep them unacknowledged: the next flush tries again, a crash replays them.
+      this.pending = acks.concat(this.pending);
+      this.log.warn({ partition: this.opts.partition }, 'snapshot write failed; acknowledgements held back');
+      return;
+    }
+    for (const m of acks) m.ack();
+    this.stats.pendingAcks = this.pending.length;
+  }
+
+  /** Snapshot, acknowledge, passivate idle actors, and let silent devices go offline. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      if (this.restartRequested) return;
+      const dirty = [...this.actors].filter(([, la]) => la.dirty);
+      await this.saveThenAck(dirty);
+      const now = this.now();
+      for (const [key, la] of this.actors) {
+        if (!la.dirty && now - la.lastActivity > this.opts.passivateAfterMs && !la.actor.online) {
+          la.actor.stop();
+          this.actors.delete(key);
+        }
+      }
+      this.stats.actors = this.actors.size;
+    });
+    return this.flushing;
+  }
+
+  /** Devices silent for longer than the offline threshold go offline (a derived event). */
+  async sweepSilence(): Promise<void> {
+    const now = this.now();
+    for (const la of this.actors.values()) {
+      if (!la.actor.online) continue;
+      const c = la.actor.context.connectivity;
+      if (now - c.lastSeen < c.offlineAfterMs) continue;
+      const events = la.actor.checkSilence(now);
+      if (events.length === 0) continue;
+      await this.publishEvents(events);
+      la.dirty = true;
+      this.pushLive(la);
+    }
+  }
+
+  /** The live view of a device of this partition: from memory, or from its snapshot. */
+  async view(tenant: TenantId, device: DeviceId): Promise<ReturnType<DeviceActor['view']> | undefined> {
+    const live = this.actors.get(`${tenant}.${device}`);
+    if (live) return live.actor.view();
+    const stored = await this.snapshots.load(tenant, device);
+    if (!stored) return undefined;
+    const a = new DeviceActor(tenant, device, this.opts.offlineAfterMs, stored.snapshot);
+    const v = a.view();
+    a.stop();
+    return v;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.messages?.stop?.();
+    await Promise.race([this.loop, new Promise((r) => setTimeout(r, 2000))]);
+    await this.flush();
+  }
+}
