@@ -153,16 +153,17 @@ export class StoreSink {
       seen.add(id);
       items.push(v);
     }
-    const present = await this.alreadyStored(lane, items);
-    const toInsert = items.filter((it) => !present.has(lane.idOf(it)));
-    this.stats.duplicatesSkipped += items.length - toInsert.length;
+    let toInsert: T[];
     try {
+      const present = await this.alreadyStored(lane, items);
+      toInsert = items.filter((it) => !present.has(lane.idOf(it)));
       await lane.insert(this.store, toInsert);
     } catch (err) {
-      // Let them come back after a pause, marked redelivered, so the next try checks for a partial insert.
+      // Hand them back now (not after ack_wait), after a pause; the next try looks their ids up again.
       for (const m of msgs) m.nak(1000);
       throw err;
     }
+    this.stats.duplicatesSkipped += items.length - toInsert.length;
     for (const m of msgs) m.ack();
     this.stats.storeUp = true;
     this.stats.batches++;

@@ -22,6 +22,8 @@ export interface PlatformProcess {
   http: string;
   osmand: string;
   logs(): string;
+  /** Resident memory of the platform process, from /proc. */
+  rssBytes(): number;
   /** Graceful stop (SIGTERM) and wait for exit. */
   stop(): Promise<number | null>;
   /** kill -9, as a crash would. */
@@ -105,6 +107,10 @@ export async function startPlatformProcess(extraEnv: Record<string, string> = {}
     http: `http://127.0.0.1:${ports.http}`,
     osmand: `http://127.0.0.1:${ports.osmand}`,
     logs: () => out.text,
+    rssBytes: () => {
+      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    },
     stop: async () => {
       child.kill('SIGTERM');
       return exited();
