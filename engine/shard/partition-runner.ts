@@ -1,5 +1,6 @@
 import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
+import type { Snapshot } from 'xstate';
 import { DeviceActor } from '../../actors/device-actor.ts';
 import type { DerivedEvent } from '../../actors/derived-event.ts';
 import type { Logger } from '../log.ts';
@@ -25,6 +26,12 @@ import type { SnapshotStore } from './snapshot-store.ts';
  *   by JetStream's duplicate window and by the store.
  */
 
+/** What the runner needs of a device actor (actors/device-actor.ts); tests may wrap it. */
+export type DeviceActorLike = Pick<DeviceActor, 'record' | 'checkSilence' | 'context' | 'online' | 'view' | 'persisted' | 'stop'>;
+export type DeviceActorFactory = (tenant: TenantId, device: DeviceId, offlineAfterMs: number, snapshot?: Snapshot<unknown>) => DeviceActorLike;
+
+const defaultFactory: DeviceActorFactory = (t, d, o, s) => new DeviceActor(t, d, o, s);
+
 export interface PartitionOptions {
   partition: number;
   offlineAfterMs: number;
@@ -35,7 +42,7 @@ export interface PartitionOptions {
 }
 
 interface LiveActor {
-  actor: DeviceActor;
+  actor: DeviceActorLike;
   /** Stream sequence of the last record applied. */
   seq: number;
   dirty: boolean;
@@ -82,6 +89,7 @@ export class PartitionRunner {
     private readonly log: Logger,
     private readonly opts: PartitionOptions,
     private readonly now: () => number = Date.now,
+    private readonly createActor: DeviceActorFactory = defaultFactory,
   ) {}
 
   start(): void {
@@ -155,12 +163,12 @@ export class PartitionRunner {
     const live = this.actors.get(key);
     if (live) return live;
     const stored = await this.snapshots.load(tenant, device);
-    let actor: DeviceActor;
+    let actor: DeviceActorLike;
     try {
-      actor = new DeviceActor(tenant, device, this.opts.offlineAfterMs, stored?.snapshot);
+      actor = this.createActor(tenant, device, this.opts.offlineAfterMs, stored?.snapshot);
     } catch (err) {
       this.log.error({ deviceId: device, err: String(err) }, 'snapshot did not restore; actor starts fresh');
-      actor = new DeviceActor(tenant, device, this.opts.offlineAfterMs);
+      actor = this.createActor(tenant, device, this.opts.offlineAfterMs);
     }
     const la: LiveActor = { actor, seq: stored?.seq ?? 0, dirty: false, lastActivity: this.now() };
     this.actors.set(key, la);
@@ -308,7 +316,7 @@ export class PartitionRunner {
     if (live) return live.actor.view();
     const stored = await this.snapshots.load(tenant, device);
     if (!stored) return undefined;
-    const a = new DeviceActor(tenant, device, this.opts.offlineAfterMs, stored.snapshot);
+    const a = this.createActor(tenant, device, this.opts.offlineAfterMs, stored.snapshot);
     const v = a.view();
     a.stop();
     return v;

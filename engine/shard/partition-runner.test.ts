@@ -1,0 +1,111 @@
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeviceActor } from '../../actors/device-actor.ts';
+import { createLogger } from '../log.ts';
+import { DEFAULT_TENANT, pack, type DeviceId, type TelemetryRecord } from '../model/index.ts';
+import { connectNats } from '../nats/connect.ts';
+import { STREAM_DEAD_LETTERS, STREAM_IN, inSubject } from '../nats/subjects.ts';
+import { ensureTopology, engineConsumerName } from '../nats/topology.ts';
+import { startTestNats } from '../testing/nats-server.ts';
+import { PartitionRunner, type DeviceActorFactory } from './partition-runner.ts';
+import { SnapshotStore } from './snapshot-store.ts';
+
+/** The partition runner against a real nats-server: poison records, snapshots with sequences, replay after restart. */
+
+let nats: Awaited<ReturnType<typeof startTestNats>>;
+let nc: NatsConnection;
+let js: JetStreamClient;
+let jsm: JetStreamManager;
+let snapshots: SnapshotStore;
+const log = createLogger('test', 'silent');
+
+beforeAll(async () => {
+  nats = await startTestNats();
+  nc = await connectNats(nats.url, 'test');
+  js = jetstream(nc);
+  jsm = await jetstreamManager(nc);
+  const t = await ensureTopology(nc, jsm, 1);
+  snapshots = new SnapshotStore(t.snapshots);
+});
+afterAll(async () => {
+  await nc?.drain();
+  await nats?.cleanup();
+});
+
+let seq = 0;
+function rec(device: string, lat: number, poison = false): TelemetryRecord {
+  seq++;
+  return {
+    id: `r-${device}-${seq}`, tenantId: DEFAULT_TENANT, deviceId: device as DeviceId, protocol: 'osmand',
+    deviceTime: 1_764_000_000_000 + seq * 1000, receivedAt: Date.now(), priority: 'normal',
+    position: { lat, lon: 5, speedKmh: 10 }, ...(poison ? { attributes: { poison: true } } : {}),
+  };
+}
+const publish = (r: TelemetryRecord) => js.publish(inSubject(0, r.tenantId, r.deviceId), pack(r), { msgID: r.id });
+
+/** A real actor that throws on records marked as poison, as a bug in a concern would. */
+const throwingOnPoison: DeviceActorFactory = (t, d, o, s) => {
+  const a = new DeviceActor(t, d, o, s);
+  const record = a.record.bind(a);
+  a.record = (r) => {
+    if (r.attributes?.['poison']) throw new Error('concern blew up');
+    return record(r);
+  };
+  return a;
+};
+
+const runner = () =>
+  new PartitionRunner(nc, js, jsm, snapshots, log, { partition: 0, offlineAfterMs: 60_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 }, Date.now, throwingOnPoison);
+
+async function until(pred: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await pred()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('condition not met');
+}
+
+describe('partition runner', () => {
+  it('sends a poison record to the dead-letter subject and the device goes on', async () => {
+    const r = runner();
+    r.start();
+    await publish(rec('dev-a', 1));
+    await publish(rec('dev-a', 2, true));
+    await publish(rec('dev-a', 3));
+    await publish(rec('dev-b', 10));
+    await js.publish(inSubject(0, DEFAULT_TENANT, 'dev-c' as DeviceId), new Uint8Array([0xc1, 0xff, 0x00]), { msgID: 'garbage' });
+
+    await until(async () => (await r.view(DEFAULT_TENANT, 'dev-a' as DeviceId))?.position?.lat === 3);
+    await until(() => r.stats.deadLetters >= 2);
+    await r.flush();
+    const dlq = await jsm.streams.info(STREAM_DEAD_LETTERS);
+    expect(dlq.state.messages).toBe(2);
+    const first = await jsm.streams.getMessage(STREAM_DEAD_LETTERS, { seq: dlq.state.first_seq });
+    const second = await jsm.streams.getMessage(STREAM_DEAD_LETTERS, { seq: dlq.state.first_seq + 1 });
+    const errors = [first, second].map((m) => m.header.get('Fleet-Error'));
+    expect(errors.some((e) => /concern blew up/.test(e))).toBe(true);
+    expect(errors.some((e) => /not msgpack|not a telemetry record/.test(e))).toBe(true);
+    expect(r.stats.restarts).toBeGreaterThanOrEqual(3);
+    expect((await r.view(DEFAULT_TENANT, 'dev-b' as DeviceId))?.position?.lat).toBe(10);
+
+    await until(async () => (await jsm.consumers.info(STREAM_IN, engineConsumerName(0))).num_ack_pending === 0);
+    await r.stop();
+  });
+
+  it('restores actors from snapshots after a restart and skips what they already hold', async () => {
+    const before = (await snapshots.load(DEFAULT_TENANT, 'dev-a' as DeviceId))!;
+    expect(before.seq).toBeGreaterThan(0);
+    expect(before.snapshot).toBeTruthy();
+
+    const r = runner();
+    r.start();
+    await publish(rec('dev-a', 4));
+    await until(async () => (await r.view(DEFAULT_TENANT, 'dev-a' as DeviceId))?.position?.lat === 4);
+    const view = await r.view(DEFAULT_TENANT, 'dev-a' as DeviceId);
+    // 3 good records before, one now: the restored actor counts on from its snapshot.
+    expect(view?.records).toBe(3);
+    await r.stop();
+  });
+});
