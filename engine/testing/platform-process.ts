@@ -35,10 +35,11 @@ export interface PlatformProcess {
 }
 
 function waitForBanner(child: ChildProcess, out: { text: string }, timeoutMs: number): Promise<void> {
+  const from = out.text.length;
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`platform not ready within ${timeoutMs} ms; output:\n${out.text.slice(-4000)}`)), timeoutMs);
     const check = () => {
-      if (out.text.includes('Fleetline is running')) {
+      if (out.text.slice(from).includes('Fleetline is running')) {
         clearTimeout(t);
         resolve();
       }
@@ -79,7 +80,8 @@ export async function startPlatformProcess(extraEnv: Record<string, string> = {}
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const append = (d: Buffer) => {
-      out.text = (out.text + d.toString()).slice(-200_000);
+      out.text += d.toString();
+      if (out.text.length > 400_000) out.text = out.text.slice(-200_000);
     };
     child.stdout?.on('data', append);
     child.stderr?.on('data', append);
