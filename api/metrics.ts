@@ -1,5 +1,6 @@
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ShardStatus } from '../engine/shard/supervisor.ts';
+import type { ShardStats } from '../engine/shard/worker-protocol.ts';
 import type { SinkStats } from '../engine/store/store-sink.ts';
 import type { LiveHubStats } from './live-hub.ts';
 
@@ -21,12 +22,38 @@ export function createMetrics(src: {
         for (const s of src.shards()) this.set({ shard: String(s.shard) }, pick(s));
       },
     });
+  // Counters read from the workers' running totals (a worker restart resets them, as Prometheus expects of counters).
+  const shardCounter = (name: string, help: string, pick: (s: ShardStatus) => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['shard'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of src.shards()) this.inc({ shard: String(s.shard) }, pick(s));
+      },
+    });
   shardGauge('fleet_actors', 'Device actors in memory per shard', (s) => s.stats?.actors ?? 0);
-  shardGauge('fleet_records_processed_total', 'Records processed by actors per shard', (s) => s.stats?.processed ?? 0);
-  shardGauge('fleet_events_derived_total', 'Derived events published per shard', (s) => s.stats?.events ?? 0);
-  shardGauge('fleet_dead_letters_total', 'Records sent to the dead-letter subject per shard', (s) => s.stats?.deadLetters ?? 0);
-  shardGauge('fleet_shard_restarts_total', 'Shard worker restarts', (s) => s.restarts);
+  shardCounter('fleet_records_processed_total', 'Records processed by actors per shard (rate() gives records/s)', (s) => s.stats?.processed ?? 0);
+  shardCounter('fleet_events_derived_total', 'Derived events published per shard', (s) => s.stats?.events ?? 0);
+  shardCounter('fleet_dead_letters_total', 'Records sent to the dead-letter subject per shard', (s) => s.stats?.deadLetters ?? 0);
+  shardCounter('fleet_replays_skipped_total', 'Replayed records already inside a snapshot', (s) => s.stats?.skippedReplays ?? 0);
+  shardCounter('fleet_shard_restarts_total', 'Shard worker restarts', (s) => s.restarts);
   shardGauge('fleet_shard_up', '1 when the shard worker is running', (s) => (s.state === 'running' ? 1 : 0));
+  shardGauge('fleet_pending_acks', 'Records processed, waiting for their snapshot before the ack', (s) => s.stats?.pendingAcks ?? 0);
+  const partitionGauge = (name: string, help: string, pick: (p: ShardStats['partitions'][number]) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['partition'],
+      registers: [registry],
+      collect() {
+        for (const s of src.shards()) for (const p of s.stats?.partitions ?? []) this.set({ partition: String(p.partition) }, pick(p));
+      },
+    });
+  partitionGauge('fleet_consumer_lag', 'Records of the partition not yet processed and acknowledged', (p) => p.lag);
+  partitionGauge('fleet_snapshot_age_seconds', 'Seconds since the partition last wrote its snapshots', (p) => (p.lastFlushAt ? (Date.now() - p.lastFlushAt) / 1000 : -1));
   const sinkGauge = (name: string, help: string, pick: (s: SinkStats) => number) =>
     new Gauge({
       name,
@@ -37,13 +64,24 @@ export function createMetrics(src: {
         if (s) this.set(pick(s));
       },
     });
-  sinkGauge('fleet_store_records_total', 'Records stored in ClickHouse', (s) => s.recordsStored);
-  sinkGauge('fleet_store_events_total', 'Derived events stored in ClickHouse', (s) => s.eventsStored);
-  sinkGauge('fleet_store_duplicates_skipped_total', 'Redelivered rows found already stored', (s) => s.duplicatesSkipped);
+  const sinkCounter = (name: string, help: string, pick: (s: SinkStats) => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const s = src.sink();
+        this.reset();
+        if (s) this.inc(pick(s));
+      },
+    });
+  sinkCounter('fleet_store_records_total', 'Records stored in ClickHouse', (s) => s.recordsStored);
+  sinkCounter('fleet_store_events_total', 'Derived events stored in ClickHouse', (s) => s.eventsStored);
+  sinkCounter('fleet_store_duplicates_skipped_total', 'Rows found already stored and skipped', (s) => s.duplicatesSkipped);
   sinkGauge('fleet_store_batch_seconds', 'Duration of the last ClickHouse batch', (s) => s.lastBatchMs / 1000);
-  sinkGauge('fleet_store_failures_total', 'Failed ClickHouse batches', (s) => s.failures);
+  sinkCounter('fleet_store_failures_total', 'Failed ClickHouse batches', (s) => s.failures);
   sinkGauge('fleet_store_up', '1 when the last ClickHouse batch succeeded', (s) => (s.storeUp ? 1 : 0));
   new Gauge({ name: 'fleet_ws_clients', help: 'Connected WebSocket clients', registers: [registry], collect() { this.set(src.hub().clients); } });
-  new Gauge({ name: 'fleet_ws_pushed_total', help: 'Device updates pushed to WebSocket clients', registers: [registry], collect() { this.set(src.hub().pushed); } });
+  new Counter({ name: 'fleet_ws_pushed_total', help: 'Device updates pushed to WebSocket clients', registers: [registry], collect() { this.reset(); this.inc(src.hub().pushed); } });
   return { contentType: registry.contentType, render: () => registry.metrics() };
 }

@@ -84,7 +84,7 @@ describe('partition runner', () => {
     expect(dlq.state.messages).toBe(2);
     const first = await jsm.streams.getMessage(STREAM_DEAD_LETTERS, { seq: dlq.state.first_seq });
     const second = await jsm.streams.getMessage(STREAM_DEAD_LETTERS, { seq: dlq.state.first_seq + 1 });
-    const errors = [first, second].map((m) => m.header.get('Fleet-Error'));
+    const errors = [first, second].map((m) => m!.header.get('Fleet-Error'));
     expect(errors.some((e) => /concern blew up/.test(e))).toBe(true);
     expect(errors.some((e) => /not msgpack|not a telemetry record/.test(e))).toBe(true);
     expect(r.stats.restarts).toBeGreaterThanOrEqual(3);

@@ -57,6 +57,10 @@ export interface PartitionStats {
   deadLetters: number;
   restarts: number;
   pendingAcks: number;
+  /** Records in the partition not yet delivered to this runner (consumer num_pending). */
+  lag: number;
+  /** Epoch ms of the last flush that wrote snapshots and acknowledged. */
+  lastFlushAt: number;
 }
 
 class ActorFailure extends Error {
@@ -79,7 +83,7 @@ export class PartitionRunner {
   private messages: AsyncIterable<JsMsg> & { stop?: () => void; close?: () => Promise<void | Error> } | undefined;
   private loop: Promise<void> | undefined;
   private flushing: Promise<void> = Promise.resolve();
-  readonly stats: PartitionStats = { actors: 0, processed: 0, skippedReplays: 0, events: 0, deadLetters: 0, restarts: 0, pendingAcks: 0 };
+  readonly stats: PartitionStats = { actors: 0, processed: 0, skippedReplays: 0, events: 0, deadLetters: 0, restarts: 0, pendingAcks: 0, lag: 0, lastFlushAt: 0 };
 
   constructor(
     private readonly nc: NatsConnection,
@@ -275,6 +279,17 @@ export class PartitionRunner {
     }
     for (const m of acks) m.ack();
     this.stats.pendingAcks = this.pending.length;
+    this.stats.lastFlushAt = this.now();
+  }
+
+  /** Consumer lag for metrics; a failure leaves the last known value. */
+  async refreshLag(): Promise<void> {
+    try {
+      const info = await this.jsm.consumers.info(STREAM_IN, engineConsumerName(this.opts.partition));
+      this.stats.lag = info.num_pending + info.num_ack_pending;
+    } catch {
+      // consumer being recreated; next round
+    }
   }
 
   /** Snapshot, acknowledge, passivate idle actors, and let silent devices go offline. */

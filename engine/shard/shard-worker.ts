@@ -57,7 +57,10 @@ for (const [p, runner] of runners) {
 }
 
 const stats = () => {
-  const out = { shard: data.shard, actors: 0, processed: 0, events: 0, deadLetters: 0, skippedReplays: 0, restarts: 0, pendingAcks: 0 };
+  const out = {
+    shard: data.shard, actors: 0, processed: 0, events: 0, deadLetters: 0, skippedReplays: 0, restarts: 0, pendingAcks: 0,
+    partitions: [...runners].map(([partition, r]) => ({ partition, lag: r.stats.lag, lastFlushAt: r.stats.lastFlushAt, actors: r.stats.actors })),
+  };
   for (const r of runners.values()) {
     out.actors += r.stats.actors;
     out.processed += r.stats.processed;
@@ -78,6 +81,9 @@ const timers = [
     for (const r of runners.values()) void r.sweepSilence().catch((err: unknown) => log.warn({ err: String(err) }, 'silence sweep failed'));
   }, Math.max(250, Math.min(5000, data.offlineAfterMs / 4))),
   setInterval(() => post({ type: 'stats', stats: stats() }), 1000),
+  setInterval(() => {
+    for (const r of runners.values()) void r.refreshLag();
+  }, 5000),
 ];
 
 parentPort?.on('message', (m: ToWorker) => {

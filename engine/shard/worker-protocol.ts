@@ -24,6 +24,7 @@ export interface ShardStats {
   skippedReplays: number;
   restarts: number;
   pendingAcks: number;
+  partitions: { partition: number; lag: number; lastFlushAt: number; actors: number }[];
 }
 
 export type ToWorker = { type: 'stop' };
