@@ -39,6 +39,7 @@ const banner = [
   `  REST + WS    http://${host}:${platform.ports.http}/v1   ws://${host}:${platform.ports.http}/v1/live`,
   `  health       http://${host}:${platform.ports.http}/health   metrics: /metrics`,
   `  OsmAnd       http://${host}:${platform.ports.osmand}/?id=...&lat=...&lon=...`,
+  `  Teltonika    tcp+udp ${host}:${platform.ports.teltonika}   GT06  tcp ${host}:${platform.ports.gt06}`,
   `  NATS         ${platform.natsUrl}${platform.managedNats ? ` (managed nats-server ${platform.managedNats.version}, store ${platform.managedNats.storeDir}, fsync ${platform.managedNats.syncAlways ? 'always' : 'every 2 min (server default)'})` : ''}`,
   `  ClickHouse   ${config.clickhouseUrl ?? `embedded chDB in ${config.dataDir}/chdb`}`,
   `  data folder  ${config.dataDir}`,

@@ -3,6 +3,10 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { RecordPublisher } from '../adapters/ingest/record-publisher.ts';
 import { startOsmandListener } from '../adapters/osmand/http-listener.ts';
+import { createGt06Session } from '../adapters/gt06/index.ts';
+import { startTcpListener } from '../adapters/tcp/index.ts';
+import { createTeltonikaSession } from '../adapters/teltonika/index.ts';
+import { startTeltonikaUdpListener } from '../adapters/teltonika/udp-listener.ts';
 import { KeyRing, loadOrCreateAdminKey } from '../api/auth.ts';
 import { DeviceStateClient } from '../api/device-state-client.ts';
 import { startApi } from '../api/http-server.ts';
@@ -11,7 +15,7 @@ import { createMetrics } from '../api/metrics.ts';
 import type { FleetConfig } from './config/config.ts';
 import { startDemoFleet } from './demo-fleet.ts';
 import type { Logger } from './log.ts';
-import { DEFAULT_TENANT } from './model/index.ts';
+import { DEFAULT_TENANT, type TelemetryRecord } from './model/index.ts';
 import { connectNats } from './nats/connect.ts';
 import { startManagedNats, type ManagedNats } from './nats/managed-server.ts';
 import { ensureTopology } from './nats/topology.ts';
@@ -34,7 +38,7 @@ export interface RunningPlatform {
   adminKey: string;
   natsUrl: string;
   managedNats: ManagedNats | undefined;
-  ports: { http: number; osmand: number };
+  ports: { http: number; osmand: number; teltonika: number; gt06: number };
   supervisor: ShardSupervisor;
   stop(): Promise<void>;
 }
@@ -96,6 +100,9 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
     stops.push(() => supervisor.stop());
 
     let osmandPort = 0;
+    let teltonikaPort = 0;
+    let gt06Port = 0;
+    let tcpStats: () => Record<string, unknown> = () => ({});
     if (roles.has('adapters')) {
       const registry = new DeviceRegistry(topology.registry, config.registryMode);
       const publisher = new RecordPublisher(js, config.partitions);
@@ -109,6 +116,32 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
       });
       osmandPort = osmand.port;
       stops.push(() => osmand.close());
+
+      const adapterLog = log.child({ role: 'adapter' });
+      const publish = (records: TelemetryRecord[]) => publisher.publish(records);
+      const common = { host: config.host, tenant: DEFAULT_TENANT, admission: registry, publish };
+      const teltonika = await startTcpListener({
+        ...common,
+        port: config.teltonikaPort,
+        protocol: 'teltonika',
+        createSession: (limits) => createTeltonikaSession(limits),
+        log: adapterLog.child({ protocol: 'teltonika' }),
+      });
+      stops.push(() => teltonika.close());
+      // Teltonika over UDP listens on the same port number as its TCP listener, by convention.
+      const teltonikaUdp = await startTeltonikaUdpListener({ ...common, port: teltonika.port, log: adapterLog.child({ protocol: 'teltonika-udp' }) });
+      stops.push(() => teltonikaUdp.close());
+      const gt06 = await startTcpListener({
+        ...common,
+        port: config.gt06Port,
+        protocol: 'gt06',
+        createSession: (limits) => createGt06Session(limits),
+        log: adapterLog.child({ protocol: 'gt06' }),
+      });
+      stops.push(() => gt06.close());
+      teltonikaPort = teltonika.port;
+      gt06Port = gt06.port;
+      tcpStats = () => ({ teltonika: teltonika.stats, teltonikaUdp: teltonikaUdp.stats, gt06: gt06.stats });
     }
 
     let httpPort = 0;
@@ -141,6 +174,7 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
                 nats: { connected: natsUp, url: natsUrl, server: nc.info?.version ?? null },
                 clickhouse: { up: storeUp, kind: store.kind, lastBatchOk: sink?.stats.storeUp ?? null },
                 shards: shards.map((s) => ({ shard: s.shard, state: s.state, restarts: s.restarts, actors: s.stats?.actors ?? 0 })),
+                listeners: tcpStats(),
               },
             };
           },
@@ -162,7 +196,7 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
       adminKey: admin.key,
       natsUrl,
       managedNats,
-      ports: { http: httpPort, osmand: osmandPort },
+      ports: { http: httpPort, osmand: osmandPort, teltonika: teltonikaPort, gt06: gt06Port },
       supervisor,
       stop: stopAll,
     };

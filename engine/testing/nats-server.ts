@@ -5,15 +5,41 @@ import { createLogger } from '../log.ts';
 import { startManagedNats, type ManagedNats } from '../nats/managed-server.ts';
 import { freePort } from './free-port.ts';
 
-/** A real nats-server with JetStream in a temporary folder on a free port, for tests below the platform. */
-export async function startTestNats(): Promise<ManagedNats & { cleanup(): Promise<void> }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetline-nats-'));
-  const nats = await startManagedNats({ dataDir: dir, port: await freePort(), sync: 'default', log: createLogger('test-nats', 'warn') });
+/**
+ * A real nats-server with JetStream in a temporary folder on a free port, for
+ * tests below the platform and for outage drills: stop() keeps it down (unlike
+ * the platform's managed child, which is restarted), start() brings it back on
+ * the same port and store.
+ */
+export interface TestNats {
+  url: string;
+  version: string;
+  dataDir: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export async function startTestNats(): Promise<TestNats> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetline-nats-'));
+  const port = await freePort();
+  const log = createLogger('test-nats', 'silent');
+  let current: ManagedNats | undefined = await startManagedNats({ dataDir, port, sync: 'default', log });
+  const first = current;
   return {
-    ...nats,
+    url: first.url,
+    version: first.version,
+    dataDir,
+    stop: async () => {
+      await current?.stop();
+      current = undefined;
+    },
+    start: async () => {
+      current ??= await startManagedNats({ dataDir, port, sync: 'default', log });
+    },
     cleanup: async () => {
-      await nats.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
+      await current?.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,291 @@
+import type { Socket } from 'node:net';
+import type { Logger } from '../../engine/log.ts';
+import { DeviceIdSchema, type DeviceId, type Protocol, type TelemetryRecord, type TenantId } from '../../engine/model/index.ts';
+import type { DeviceAdmission } from '../../engine/registry/device-registry.ts';
+import { normalizeRecord } from '../ingest/normalize.ts';
+import type { ConnectionLimits } from './connection-limits.ts';
+import { countProtocolError, type CloseReason, type TcpListenerStats } from './listener-stats.ts';
+import type { ProtocolSession, SessionStep } from './protocol-session.ts';
+
+/**
+ * One device connection: feeds the socket's bytes to the protocol session and
+ * carries out the steps it returns, strictly in order. Order is the whole
+ * point: a device's answer must never overtake the JetStream ack it stands
+ * for, and records must never be published before the device was admitted.
+ *
+ * While a step waits on I/O (registry, JetStream) the socket is paused, so
+ * the kernel's receive window, not our heap, holds whatever the device sends
+ * meanwhile: one device cannot pile up unbounded work.
+ */
+
+/** What every connection of a listener shares. */
+export interface ConnectionContext {
+  protocol: Protocol;
+  tenant: TenantId;
+  limits: ConnectionLimits;
+  admission: DeviceAdmission;
+  publish: (records: TelemetryRecord[]) => Promise<unknown>;
+  log: Logger;
+  now: () => number;
+  stats: TcpListenerStats;
+}
+
+/** How long an ended connection may take to flush its last answer before it is destroyed. */
+const FLUSH_GRACE_MS = 5_000;
+
+interface PendingStep {
+  step: SessionStep;
+  /** When the bytes that completed this step arrived: the record's receive time. */
+  receivedAt: number;
+}
+
+export class DeviceConnection {
+  /** Remote as `address:port`, for logs. */
+  readonly remote: string;
+  private readonly queue: PendingStep[] = [];
+  private running = false;
+  private ended = false;
+  private shutdownRequested = false;
+  private admittedId: DeviceId | undefined;
+  private consecutiveIgnored = 0;
+  private destroyTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly session: ProtocolSession,
+    private readonly ctx: ConnectionContext,
+    readonly address: string,
+    onClosed: (conn: DeviceConnection) => void,
+  ) {
+    this.remote = formatRemote(address, socket.remotePort);
+    socket.setTimeout(ctx.limits.idleTimeoutMs);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('timeout', () => this.onIdle());
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      // Resets and broken pipes are how mobile links die; not our error.
+      this.ctx.log.debug({ ...this.who(), err: err.message, errno: err.code }, 'socket error');
+    });
+    socket.on('close', () => {
+      if (this.destroyTimer) clearTimeout(this.destroyTimer);
+      if (!this.ended) {
+        this.ended = true;
+        this.queue.length = 0;
+        this.ctx.stats.connectionsClosed['peer-closed']++;
+        this.ctx.log.debug(this.who(), 'device closed the connection');
+      }
+      onClosed(this);
+    });
+  }
+
+  /** The listener is closing: finish the step in flight (so its answer still goes out), then end. */
+  shutdown(): void {
+    this.shutdownRequested = true;
+    if (!this.running) this.end('listener-closed');
+  }
+
+  /** Immediate teardown, for a shutdown that outlived its grace period. */
+  destroy(): void {
+    if (!this.ended) {
+      this.ended = true;
+      this.ctx.stats.connectionsClosed['listener-closed']++;
+    }
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.ended) return;
+    const receivedAt = this.ctx.now();
+    let steps: SessionStep[];
+    try {
+      steps = this.session.push(chunk);
+    } catch (err) {
+      // The contract says push never throws; if a session does, only this device pays.
+      this.fail(err, 'session.push threw');
+      return;
+    }
+    for (const step of steps) this.queue.push({ step, receivedAt });
+    if (!this.running && this.queue.length > 0) {
+      this.running = true;
+      void this.drain();
+    }
+  }
+
+  private async drain(): Promise<void> {
+    let paused = false;
+    try {
+      while (!this.ended && !this.shutdownRequested) {
+        const next = this.queue.shift();
+        if (next === undefined) break;
+        const waits = next.step.kind === 'identify' || next.step.kind === 'records';
+        if (waits && !paused) {
+          this.socket.pause();
+          paused = true;
+        }
+        await this.execute(next);
+      }
+    } catch (err) {
+      this.fail(err, 'step failed');
+    } finally {
+      this.running = false;
+      if (this.shutdownRequested) this.end('listener-closed');
+      else if (paused && !this.ended) this.socket.resume();
+    }
+  }
+
+  private async execute({ step, receivedAt }: PendingStep): Promise<void> {
+    switch (step.kind) {
+      case 'identify':
+        this.consecutiveIgnored = 0;
+        return this.identify(step.deviceId, step.accept, step.reject);
+      case 'records':
+        this.consecutiveIgnored = 0;
+        return this.records(step, receivedAt);
+      case 'reply':
+        this.consecutiveIgnored = 0;
+        this.write(step.reply);
+        return;
+      case 'ignored': {
+        const { error } = step;
+        countProtocolError(this.ctx.stats, error.code);
+        this.consecutiveIgnored++;
+        this.ctx.log.warn(
+          { ...this.who(), code: error.code, reason: error.message, detail: error.detail, consecutive: this.consecutiveIgnored },
+          'packet ignored, not acknowledged',
+        );
+        if (this.consecutiveIgnored >= this.ctx.limits.maxConsecutiveIgnored) {
+          this.ctx.log.warn(
+            { ...this.who(), reason: `${this.consecutiveIgnored} packets in a row ignored (limit maxConsecutiveIgnored)` },
+            'closing connection',
+          );
+          this.end('too-many-ignored');
+        }
+        return;
+      }
+      case 'close': {
+        const { error } = step;
+        countProtocolError(this.ctx.stats, error.code);
+        this.ctx.log.warn({ ...this.who(), code: error.code, reason: error.message, detail: error.detail }, 'protocol error, closing connection');
+        this.end('protocol-error');
+        return;
+      }
+    }
+  }
+
+  private async identify(claimed: string, accept: Buffer | undefined, reject: Buffer | undefined): Promise<void> {
+    const parsed = DeviceIdSchema.safeParse(claimed);
+    if (!parsed.success) {
+      throw new Error(`session identified the device as ${JSON.stringify(claimed)}, which is not a device id`);
+    }
+    const id = parsed.data;
+    if (this.admittedId !== undefined && this.admittedId !== id) {
+      throw new Error(`session re-identified device ${this.admittedId} as ${id} on the same connection`);
+    }
+    let admission;
+    try {
+      admission = await this.ctx.admission.admit(this.ctx.tenant, id, this.ctx.protocol);
+    } catch (err) {
+      // Registry unreachable: neither accept nor reject. A reject would make
+      // some devices stop trying; silence makes them reconnect later.
+      this.ctx.log.error({ ...this.who(), deviceId: id, err: errorText(err) }, 'registry unavailable, closing connection unanswered');
+      this.end('admission-failed');
+      return;
+    }
+    if (this.ended) return;
+    if (!admission.admitted) {
+      if (reject) this.write(reject);
+      this.ctx.log.warn({ ...this.who(), deviceId: id, reason: admission.reason }, 'device refused');
+      this.end('device-refused');
+      return;
+    }
+    if (this.admittedId === undefined) {
+      this.admittedId = id;
+      this.ctx.stats.devicesAdmitted++;
+      this.ctx.log.info(this.who(), 'device connected');
+    }
+    if (accept) this.write(accept);
+  }
+
+  private async records(step: Extract<SessionStep, { kind: 'records' }>, receivedAt: number): Promise<void> {
+    if (this.admittedId === undefined) {
+      throw new Error('session produced records before the device was admitted');
+    }
+    if (step.skipped.length > 0) {
+      this.ctx.log.warn({ ...this.who(), skipped: step.skipped }, 'records skipped by the decoder (still acknowledged)');
+    }
+    const records: TelemetryRecord[] = [];
+    for (const decoded of step.records) {
+      const n = normalizeRecord(this.ctx.tenant, decoded, receivedAt);
+      if (n.ok) records.push(n.record);
+      else {
+        // The session already counted this record in its answer; resending it would not make it valid.
+        this.ctx.stats.recordsDropped++;
+        this.ctx.log.warn({ ...this.who(), deviceTime: decoded.deviceTime, reason: n.reason }, 'record failed validation, dropped');
+      }
+    }
+    if (records.length > 0) {
+      try {
+        // Promise.resolve().then: a publish that throws synchronously is handled like one that rejects.
+        await Promise.resolve().then(() => this.ctx.publish(records));
+      } catch (err) {
+        this.ctx.stats.publishFailures++;
+        this.ctx.log.error(
+          { ...this.who(), count: records.length, err: errorText(err) },
+          'publish failed: device not acknowledged, closing so it reconnects and resends',
+        );
+        this.end('publish-failed');
+        return;
+      }
+      this.ctx.stats.recordsPublished += records.length;
+    }
+    if (step.reply && !this.ended) this.write(step.reply);
+  }
+
+  private onIdle(): void {
+    if (this.ended) return;
+    this.ctx.log.warn(
+      { ...this.who(), reason: `nothing received for ${this.ctx.limits.idleTimeoutMs} ms (limit idleTimeoutMs)`, busy: this.running },
+      'closing idle connection',
+    );
+    this.end('idle-timeout');
+  }
+
+  private fail(err: unknown, what: string): void {
+    this.ctx.log.error({ ...this.who(), err: errorText(err), stack: err instanceof Error ? err.stack : undefined }, `${what}; closing this connection`);
+    this.end('internal-error');
+  }
+
+  private write(bytes: Buffer): void {
+    if (this.ended || !this.socket.writable) return;
+    this.socket.write(bytes);
+  }
+
+  /**
+   * Ends this connection once: answers already written are flushed before the
+   * FIN; whatever the device sends afterwards is discarded. A peer that never
+   * closes its side is destroyed after a grace period.
+   */
+  private end(reason: CloseReason): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.queue.length = 0;
+    this.ctx.stats.connectionsClosed[reason]++;
+    this.socket.end();
+    // Keep reading (and discarding) so the peer's FIN is seen and the socket closes promptly.
+    this.socket.resume();
+    this.destroyTimer = setTimeout(() => this.socket.destroy(), FLUSH_GRACE_MS);
+    this.destroyTimer.unref();
+  }
+
+  private who(): { protocol: Protocol; deviceId: string | undefined; remote: string } {
+    return { protocol: this.ctx.protocol, deviceId: this.admittedId ?? this.session.deviceId, remote: this.remote };
+  }
+}
+
+function formatRemote(address: string, port: number | undefined): string {
+  const host = address.includes(':') ? `[${address}]` : address;
+  return port === undefined ? host : `${host}:${port}`;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
