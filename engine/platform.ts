@@ -125,18 +125,18 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
         port: config.teltonikaPort,
         protocol: 'teltonika',
         createSession: (limits) => createTeltonikaSession(limits),
-        log: adapterLog.child({ protocol: 'teltonika' }),
+        log: adapterLog,
       });
       stops.push(() => teltonika.close());
       // Teltonika over UDP listens on the same port number as its TCP listener, by convention.
-      const teltonikaUdp = await startTeltonikaUdpListener({ ...common, port: teltonika.port, log: adapterLog.child({ protocol: 'teltonika-udp' }) });
+      const teltonikaUdp = await startTeltonikaUdpListener({ ...common, port: teltonika.port, log: adapterLog });
       stops.push(() => teltonikaUdp.close());
       const gt06 = await startTcpListener({
         ...common,
         port: config.gt06Port,
         protocol: 'gt06',
         createSession: (limits) => createGt06Session(limits),
-        log: adapterLog.child({ protocol: 'gt06' }),
+        log: adapterLog,
       });
       stops.push(() => gt06.close());
       teltonikaPort = teltonika.port;
