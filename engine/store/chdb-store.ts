@@ -19,6 +19,14 @@ export class ChdbStore implements TelemetryStore {
     this.session = new Session(path);
   }
 
+  /** Opens the session again after close() (an operator's maintenance, or a drill). */
+  async reopen(): Promise<void> {
+    await this.queue;
+    if (this.session?.open) return;
+    this.session = new Session(this.path);
+    await this.exclusive((db) => db.queryAsync(`USE ${this.database}`));
+  }
+
   /**
    * One chDB call at a time. Two reasons: the connection is shared by the sink
    * and the API, and chDB 26 leaves the partial output of a query that failed
