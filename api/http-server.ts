@@ -7,6 +7,7 @@ import { ShardUnavailableError, type DeviceStateClient } from './device-state-cl
 import { mapConfigJson, resolveStaticAsset } from './live-map/static-assets.ts';
 import type { LiveHub } from './live-hub.ts';
 import { getDevice, getPositions } from './routes/devices.ts';
+import { getEvents } from './routes/events.ts';
 import { postSql } from './routes/sql.ts';
 
 /**
@@ -78,6 +79,13 @@ export async function startApi(deps: ApiDeps, host: string, port: number): Promi
     const id = req.getParameter(0) ?? '';
     const query = req.getQuery() ?? '';
     run(res, deps, async () => (p ? getPositions(p, id, query, deps.state, deps.store) : unauthorized()));
+  });
+
+  app.get('/v1/devices/:id/events', (res, req) => {
+    const p = authed(deps, req);
+    const id = req.getParameter(0) ?? '';
+    const query = req.getQuery() ?? '';
+    run(res, deps, async () => (p ? getEvents(p, id, query, deps.state, deps.store) : unauthorized()));
   });
 
   app.post('/v1/sql', (res, req) => {

@@ -9,7 +9,7 @@ export const POSITIONS_DEFAULT_LIMIT = 1000;
 export const POSITIONS_MAX_LIMIT = 100_000;
 
 /** ISO-8601 or epoch milliseconds. */
-const TimeParam = z
+export const TimeParam = z
   .string()
   .transform((s, ctx) => {
     const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);

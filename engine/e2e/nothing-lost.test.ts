@@ -98,5 +98,12 @@ describe('nothing lost, nothing counted twice', () => {
     expect(offline).toBe(DEVICES);
     expect(offlineAfterWait).toBe(DEVICES);
     expect(events).toBe(uniqueEvents);
+
+    const listed = (await (await fetch(`${p.http}/v1/devices/nl-0/events?type=device.offline`, { headers: { authorization: `Bearer ${p.key}` } })).json()) as {
+      id: string; type: string; deviceId: string; time: string;
+    }[];
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ type: 'device.offline', deviceId: 'nl-0' });
+    expect(Date.parse(listed[0]!.time)).toBeGreaterThan(0);
   }, 300_000);
 });
