@@ -3,7 +3,8 @@ import { BodyTooLargeError, json, listen, readBody, send, trackAbort, uWS, type 
 import type { QueryCaps, TelemetryStore } from '../engine/store/telemetry-store.ts';
 import { StoreUnavailableError } from '../engine/store/telemetry-store.ts';
 import type { KeyRing, Principal } from './auth.ts';
-import { ShardUnavailableError, type DeviceStateClient } from './device-state-client.ts';
+import { ShardUnavailableError, type DeviceStateClient, type DriverStateClient } from './device-state-client.ts';
+import { getDriver } from './routes/drivers.ts';
 import { mapConfigJson, resolveStaticAsset } from './live-map/static-assets.ts';
 import type { LiveHub } from './live-hub.ts';
 import { getDevice, getPositions } from './routes/devices.ts';
@@ -19,6 +20,7 @@ import { postSql } from './routes/sql.ts';
 export interface ApiDeps {
   keys: KeyRing;
   state: DeviceStateClient;
+  drivers: DriverStateClient;
   store: TelemetryStore;
   hub: LiveHub;
   sqlCaps: QueryCaps;
@@ -86,6 +88,12 @@ export async function startApi(deps: ApiDeps, host: string, port: number): Promi
     const id = req.getParameter(0) ?? '';
     const query = req.getQuery() ?? '';
     run(res, deps, async () => (p ? getEvents(p, id, query, deps.state, deps.store) : unauthorized()));
+  });
+
+  app.get('/v1/drivers/:id', (res, req) => {
+    const p = authed(deps, req);
+    const id = req.getParameter(0) ?? '';
+    run(res, deps, async () => (p ? getDriver(p, id, deps.drivers) : unauthorized()));
   });
 
   app.post('/v1/sql', (res, req) => {

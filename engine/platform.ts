@@ -8,7 +8,7 @@ import { startTcpListener } from '../adapters/tcp/index.ts';
 import { createTeltonikaSession } from '../adapters/teltonika/index.ts';
 import { startTeltonikaUdpListener } from '../adapters/teltonika/udp-listener.ts';
 import { KeyRing, loadOrCreateAdminKey } from '../api/auth.ts';
-import { DeviceStateClient } from '../api/device-state-client.ts';
+import { DeviceStateClient, DriverStateClient } from '../api/device-state-client.ts';
 import { startApi } from '../api/http-server.ts';
 import { LiveHub } from '../api/live-hub.ts';
 import { createMetrics } from '../api/metrics.ts';
@@ -155,6 +155,7 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
         {
           keys,
           state: new DeviceStateClient(nc, config.partitions),
+          drivers: new DriverStateClient(nc, config.partitions),
           store,
           hub,
           sqlCaps: { maxRows: config.sqlMaxRows, maxSeconds: config.sqlMaxSeconds },

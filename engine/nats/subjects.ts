@@ -8,9 +8,12 @@ import type { DeviceId, TenantId } from '../model/ids.ts';
 export const STREAM_IN = 'FLEET_IN';
 export const STREAM_EVENTS = 'FLEET_EVENTS';
 export const STREAM_DEAD_LETTERS = 'FLEET_DLQ';
+/** Driver activity samples, partitioned by driver: a driver who changes vehicles stays in one place. */
+export const STREAM_DRIVERS = 'FLEET_DRIVERS';
 
 export const BUCKET_REGISTRY = 'fleet_registry';
 export const BUCKET_SNAPSHOTS = 'fleet_snapshots';
+export const BUCKET_DRIVERS = 'fleet_drivers';
 
 /** Normalized records: partition first so a shard's consumer filters `fleet.in.<p>.>`. */
 export const inSubject = (partition: number, tenant: TenantId, device: DeviceId) =>
@@ -35,6 +38,11 @@ export const LIVE_ALL = 'fleet.live.>';
 export const querySubject = (partition: number, tenant: TenantId, device: DeviceId) =>
   `fleet.query.${partition}.${tenant}.${device}`;
 export const queryPartitionFilter = (partition: number) => `fleet.query.${partition}.>`;
+
+export const driverSubject = (partition: number, tenant: TenantId, driverToken: string) => `fleet.driver.${partition}.${tenant}.${driverToken}`;
+export const driverPartitionFilter = (partition: number) => `fleet.driver.${partition}.>`;
+export const driverQuerySubject = (partition: number, tenant: TenantId, driverToken: string) => `fleet.driverquery.${partition}.${tenant}.${driverToken}`;
+export const driverQueryPartitionFilter = (partition: number) => `fleet.driverquery.${partition}.>`;
 
 export const deadLetterSubject = (tenant: TenantId, device: DeviceId) => `fleet.dlq.${tenant}.${device}`;
 

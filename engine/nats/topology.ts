@@ -11,7 +11,7 @@ import {
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import { BUCKET_REGISTRY, BUCKET_SNAPSHOTS, STREAM_DEAD_LETTERS, STREAM_EVENTS, STREAM_IN } from './subjects.ts';
+import { BUCKET_DRIVERS, BUCKET_REGISTRY, BUCKET_SNAPSHOTS, STREAM_DEAD_LETTERS, STREAM_DRIVERS, STREAM_EVENTS, STREAM_IN } from './subjects.ts';
 
 /**
  * Streams, consumers and KV buckets, created idempotently at every start.
@@ -32,6 +32,7 @@ export const CONSUMER_LIMITS = {
 } as const;
 
 export const engineConsumerName = (partition: number) => `engine-p${partition}`;
+export const driversConsumerName = (partition: number) => `drivers-p${partition}`;
 export const STORE_RECORDS_CONSUMER = 'store-records';
 export const STORE_EVENTS_CONSUMER = 'store-events';
 
@@ -70,6 +71,7 @@ async function ensureConsumer(jsm: JetStreamManager, stream: string, cfg: Partia
 export interface Topology {
   registry: KV;
   snapshots: KV;
+  drivers: KV;
 }
 
 export async function ensureTopology(nc: NatsConnection, jsm: JetStreamManager, partitions: number): Promise<Topology> {
@@ -90,6 +92,15 @@ export async function ensureTopology(nc: NatsConnection, jsm: JetStreamManager, 
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     max_age: 30 * DAY_NS,
+    duplicate_window: DUPLICATE_WINDOW_MS * NS,
+  });
+  await ensureStream(jsm, {
+    name: STREAM_DRIVERS,
+    description: `Fleetline driver activity samples; partitions=${partitions}`,
+    subjects: ['fleet.driver.>'],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    max_age: 7 * DAY_NS,
     duplicate_window: DUPLICATE_WINDOW_MS * NS,
   });
   await ensureStream(jsm, {
@@ -122,5 +133,6 @@ export async function ensureTopology(nc: NatsConnection, jsm: JetStreamManager, 
   const kvm = new Kvm(jetstream(nc));
   const registry = await kvm.create(BUCKET_REGISTRY, { history: 1, storage: StorageType.File });
   const snapshots = await kvm.create(BUCKET_SNAPSHOTS, { history: 1, storage: StorageType.File });
-  return { registry, snapshots };
+  const drivers = await kvm.create(BUCKET_DRIVERS, { history: 1, storage: StorageType.File });
+  return { registry, snapshots, drivers };
 }

@@ -56,7 +56,7 @@ const throwingOnPoison: DeviceActorFactory = (t, d, o, s) => {
 };
 
 const runner = () =>
-  new PartitionRunner(nc, js, jsm, snapshots, log, { partition: 0, offlineAfterMs: 60_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 }, Date.now, throwingOnPoison);
+  new PartitionRunner(nc, js, jsm, snapshots, log, { partition: 0, totalPartitions: 1, offlineAfterMs: 60_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 }, Date.now, throwingOnPoison);
 
 async function until(pred: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;

@@ -1,12 +1,15 @@
-import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import type { Snapshot } from 'xstate';
 import { DeviceActor } from '../../actors/device-actor.ts';
 import type { DerivedEvent } from '../../actors/derived-event.ts';
 import type { Logger } from '../log.ts';
-import { TelemetryRecordSchema, pack, unpack, type DeviceId, type TelemetryRecord, type TenantId } from '../model/index.ts';
-import { STREAM_IN, deadLetterSubject, inPartitionFilter, liveSubject, outSubject, parsePartitionedSubject } from '../nats/subjects.ts';
+import { activityOf, driverIdOf } from '../drivers/activity-of.ts';
+import { driverSampleId, driverToken, type DriverSample } from '../drivers/driver-sample.ts';
+import { TelemetryRecordSchema, pack, partitionOf, unpack, type DeviceId, type TelemetryRecord, type TenantId } from '../model/index.ts';
+import { STREAM_IN, deadLetterSubject, driverSubject, inPartitionFilter, liveSubject, outSubject, parsePartitionedSubject } from '../nats/subjects.ts';
 import { CONSUMER_LIMITS, engineConsumerName } from '../nats/topology.ts';
+import { rewindConsumer } from './rewind-consumer.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 
 /**
@@ -34,6 +37,8 @@ const defaultFactory: DeviceActorFactory = (t, d, o, s) => new DeviceActor(t, d,
 
 export interface PartitionOptions {
   partition: number;
+  /** Partitions of FLEET_IN (and of FLEET_DRIVERS): a driver sample goes to partitionOf(driver). */
+  totalPartitions: number;
   offlineAfterMs: number;
   /** Idle actors are written to their snapshot and dropped from memory after this long. */
   passivateAfterMs: number;
@@ -100,25 +105,8 @@ export class PartitionRunner {
     this.loop = this.run();
   }
 
-  private async rewind(): Promise<void> {
-    const name = engineConsumerName(this.opts.partition);
-    let floor = 0;
-    try {
-      const info = await this.jsm.consumers.info(STREAM_IN, name);
-      floor = info.ack_floor.stream_seq;
-      await this.jsm.consumers.delete(STREAM_IN, name);
-    } catch (err) {
-      if (!/consumer not found/i.test(String((err as Error).message))) throw err;
-    }
-    await this.jsm.consumers.add(STREAM_IN, {
-      durable_name: name,
-      filter_subject: inPartitionFilter(this.opts.partition),
-      ack_policy: AckPolicy.Explicit,
-      ...(floor > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 } : { deliver_policy: DeliverPolicy.All }),
-      ack_wait: CONSUMER_LIMITS.engine.ackWaitMs * 1_000_000,
-      max_deliver: -1,
-      max_ack_pending: CONSUMER_LIMITS.engine.maxAckPending,
-    });
+  private rewind(): Promise<void> {
+    return rewindConsumer(this.jsm, STREAM_IN, engineConsumerName(this.opts.partition), inPartitionFilter(this.opts.partition), CONSUMER_LIMITS.engine);
   }
 
   private async run(): Promise<void> {
@@ -186,6 +174,27 @@ export class PartitionRunner {
     this.stats.events += events.length;
   }
 
+  /** Hands the driver's activity to the driver lane (FLEET_DRIVERS), partitioned by driver. */
+  private async publishDriverSample(record: TelemetryRecord, la: LiveActor): Promise<void> {
+    const known = (la.actor.context as { track?: { driverId?: string | null; ignition?: boolean | null } }).track;
+    const driverId = driverIdOf(record) ?? known?.driverId ?? undefined;
+    if (!driverId) return;
+    const activity = activityOf(record, known?.ignition ?? undefined);
+    if (!activity) return;
+    const token = driverToken(driverId);
+    const sample: DriverSample = {
+      id: driverSampleId(record.id, driverId),
+      tenantId: record.tenantId,
+      driverId,
+      deviceId: record.deviceId,
+      time: record.deviceTime,
+      activity,
+    };
+    await this.js.publish(driverSubject(partitionOf(record.tenantId, token as DeviceId, this.opts.totalPartitions), record.tenantId, token), pack(sample), {
+      msgID: sample.id,
+    });
+  }
+
   private pushLive(la: LiveActor): void {
     const ctx = la.actor.context;
     this.nc.publish(liveSubject(ctx.tenantId, this.opts.partition, ctx.deviceId), pack(la.actor.view()));
@@ -250,7 +259,7 @@ export class PartitionRunner {
       return;
     }
     this.failures.delete(m.seq);
-    await this.publishEvents(events);
+    await Promise.all([this.publishEvents(events), this.publishDriverSample(record, la)]);
     la.seq = m.seq;
     la.dirty = true;
     la.lastActivity = this.now();

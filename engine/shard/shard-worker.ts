@@ -3,9 +3,10 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { Subscription } from '@nats-io/transport-node';
 import { createLogger } from '../log.ts';
-import { pack, type DeviceId, type TenantId } from '../model/index.ts';
+import { DriverRunner } from '../drivers/driver-runner.ts';
+import { pack, unpack, type DeviceId, type TenantId } from '../model/index.ts';
 import { connectNats } from '../nats/connect.ts';
-import { BUCKET_SNAPSHOTS, parsePartitionedSubject, queryPartitionFilter } from '../nats/subjects.ts';
+import { BUCKET_DRIVERS, BUCKET_SNAPSHOTS, driverQueryPartitionFilter, parsePartitionedSubject, queryPartitionFilter } from '../nats/subjects.ts';
 import { PartitionRunner } from './partition-runner.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 import type { FromWorker, ShardWorkerData, ToWorker } from './worker-protocol.ts';
@@ -23,12 +24,15 @@ const post = (m: FromWorker) => parentPort?.postMessage(m);
 const nc = await connectNats(data.natsUrl, `fleetline-shard-${data.shard}`);
 const js = jetstream(nc);
 const jsm = await jetstreamManager(nc);
-const snapshots = new SnapshotStore(await new Kvm(js).open(BUCKET_SNAPSHOTS));
+const kvm = new Kvm(js);
+const snapshots = new SnapshotStore(await kvm.open(BUCKET_SNAPSHOTS));
+const driverBucket = await kvm.open(BUCKET_DRIVERS);
 
 const runners = new Map<number, PartitionRunner>();
 for (const p of data.partitions) {
   const r = new PartitionRunner(nc, js, jsm, snapshots, log, {
     partition: p,
+    totalPartitions: data.totalPartitions,
     offlineAfterMs: data.offlineAfterMs,
     passivateAfterMs: data.passivateAfterMs,
     maxAttempts: data.maxAttempts,
@@ -38,7 +42,32 @@ for (const p of data.partitions) {
   r.start();
 }
 
+// The shard also owns the same-numbered partitions of the driver lane.
+const driverRunners = new Map<number, DriverRunner>();
+for (const p of data.partitions) {
+  const r = new DriverRunner(js, jsm, driverBucket, log, p);
+  driverRunners.set(p, r);
+  r.start();
+}
+
 const subs: Subscription[] = [];
+for (const [p, runner] of driverRunners) {
+  const sub = nc.subscribe(driverQueryPartitionFilter(p), { queue: 'engine' });
+  subs.push(sub);
+  void (async () => {
+    for await (const q of sub) {
+      const s = parsePartitionedSubject(q.subject);
+      if (!s) continue;
+      try {
+        const { driverId } = unpack(q.data) as { driverId: string };
+        const view = await runner.view(s.tenant as TenantId, driverId);
+        q.respond(pack(view ? { found: true, view } : { found: false }));
+      } catch (err) {
+        log.warn({ subject: q.subject, err: String(err) }, 'driver query failed');
+      }
+    }
+  })();
+}
 for (const [p, runner] of runners) {
   const sub = nc.subscribe(queryPartitionFilter(p), { queue: 'engine' });
   subs.push(sub);
@@ -75,7 +104,7 @@ const stats = () => {
 
 const timers = [
   setInterval(() => {
-    for (const r of runners.values()) void r.flush().catch((err: unknown) => log.warn({ err: String(err) }, 'flush failed'));
+    for (const r of [...runners.values(), ...driverRunners.values()]) void r.flush().catch((err: unknown) => log.warn({ err: String(err) }, 'flush failed'));
   }, data.snapshotEveryMs),
   setInterval(() => {
     for (const r of runners.values()) void r.sweepSilence().catch((err: unknown) => log.warn({ err: String(err) }, 'silence sweep failed'));
@@ -91,7 +120,7 @@ parentPort?.on('message', (m: ToWorker) => {
   void (async () => {
     for (const t of timers) clearInterval(t);
     for (const s of subs) s.unsubscribe();
-    await Promise.all([...runners.values()].map((r) => r.stop()));
+    await Promise.all([...runners.values(), ...driverRunners.values()].map((r) => r.stop()));
     post({ type: 'stats', stats: stats() });
     await nc.drain().catch(() => undefined);
     post({ type: 'stopped', shard: data.shard });
