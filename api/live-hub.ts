@@ -4,12 +4,14 @@ import type { DeviceView } from '../actors/device-view.ts';
 import type { TemplatedApp, WebSocket } from '../engine/http/uws.ts';
 import type { Logger } from '../engine/log.ts';
 import { unpack } from '../engine/model/index.ts';
-import { LIVE_ALL } from '../engine/nats/subjects.ts';
+import { EVENTS_ALL, LIVE_ALL } from '../engine/nats/subjects.ts';
+import { DerivedEventSchema, type DerivedEvent } from '../actors/derived-event.ts';
 import type { KeyRing, Principal } from './auth.ts';
 
 /**
  * WebSocket `/v1/live`: clients subscribe to the fleet, a device or an area and
- * receive `{"type":"positions","items":[...]}`. Updates are coalesced per client
+ * receive `{"type":"positions","items":[...]}`, and for the fleet or a device
+ * `{"type":"events","items":[...]}` (derived events, critical ones included). Updates are coalesced per client
  * (latest state per device) and flushed on a short tick; a slow client whose
  * socket buffer is full simply gets the newest state later, never an unbounded queue.
  */
@@ -50,8 +52,13 @@ interface Client {
   devices: Set<string>;
   area: z.infer<typeof AreaSchema> | undefined;
   pending: Map<string, DeviceView>;
+  /** Derived events are not coalesced (each one matters) but capped: past the cap the oldest are dropped and counted. */
+  events: DerivedEvent[];
+  droppedEvents: number;
   closed: boolean;
 }
+
+const MAX_PENDING_EVENTS = 1000;
 
 export interface LiveHubStats {
   clients: number;
@@ -63,6 +70,7 @@ export class LiveHub {
   /** Latest state per device seen on the live subject: the first screenful for a new subscriber. */
   private readonly latest = new Map<string, DeviceView>();
   private sub: Subscription | undefined;
+  private eventSub: Subscription | undefined;
   private timer: NodeJS.Timeout | undefined;
   readonly stats: LiveHubStats = { clients: 0, pushed: 0 };
 
@@ -80,7 +88,7 @@ export class LiveHub {
       upgrade: (res, req, context) => {
         const query = new URLSearchParams(req.getQuery() ?? '');
         const principal = this.keys.check(query.get('key') ?? undefined) ?? this.keys.fromAuthorizationHeader(req.getHeader('authorization'));
-        const client: Client = { principal, fleet: false, devices: new Set(), area: undefined, pending: new Map(), closed: false };
+        const client: Client = { principal, fleet: false, devices: new Set(), area: undefined, pending: new Map(), events: [], droppedEvents: 0, closed: false };
         res.upgrade(
           client,
           req.getHeader('sec-websocket-key'),
@@ -160,14 +168,40 @@ export class LiveHub {
     }
   }
 
+  /** A derived event for every client subscribed to its device (or the fleet). */
+  offerEvent(e: DerivedEvent): void {
+    for (const ws of this.clients) {
+      const c = ws.getUserData();
+      if (!c.principal || (c.principal.tenantId !== e.tenantId && !c.principal.admin)) continue;
+      if (!c.fleet && !c.devices.has(e.deviceId)) continue;
+      c.events.push(e);
+      if (c.events.length > MAX_PENDING_EVENTS) {
+        c.events.shift();
+        c.droppedEvents++;
+      }
+    }
+  }
+
   private flush(): void {
     for (const ws of this.clients) {
       const c = ws.getUserData();
-      if (c.closed || c.pending.size === 0) continue;
+      if (c.closed || (c.pending.size === 0 && c.events.length === 0)) continue;
       if (ws.getBufferedAmount() > MAX_BUFFERED_BYTES) continue;
       const items = [...c.pending.values()];
       c.pending.clear();
+      const events = c.events;
+      c.events = [];
       ws.cork(() => {
+        if (events.length > 0) {
+          ws.send(
+            JSON.stringify({
+              type: 'events',
+              items: events.map((e) => ({ ...e.data, id: e.id, type: e.type, deviceId: e.deviceId, time: new Date(e.time).toISOString(), critical: e.critical })),
+              ...(c.droppedEvents ? { dropped: c.droppedEvents } : {}),
+            }),
+          );
+          c.droppedEvents = 0;
+        }
         for (let i = 0; i < items.length; i += MAX_ITEMS_PER_MESSAGE) {
           ws.send(JSON.stringify({ type: 'positions', items: items.slice(i, i + MAX_ITEMS_PER_MESSAGE) }));
         }
@@ -177,6 +211,20 @@ export class LiveHub {
   }
 
   start(nc: NatsConnection): void {
+    // Derived events are published to FLEET_EVENTS; a plain subscription sees them as they are stored.
+    this.eventSub = nc.subscribe(EVENTS_ALL);
+    void (async () => {
+      for await (const m of this.eventSub!) {
+        const parsed = DerivedEventSchema.safeParse((() => {
+          try {
+            return unpack(m.data);
+          } catch {
+            return undefined;
+          }
+        })());
+        if (parsed.success) this.offerEvent(parsed.data);
+      }
+    })();
     this.sub = nc.subscribe(LIVE_ALL);
     void (async () => {
       for await (const m of this.sub!) {
@@ -192,6 +240,7 @@ export class LiveHub {
 
   stop(): void {
     this.sub?.unsubscribe();
+    this.eventSub?.unsubscribe();
     if (this.timer) clearInterval(this.timer);
     for (const ws of this.clients) ws.end(1001, 'server stopping');
   }

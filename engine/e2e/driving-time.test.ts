@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startPlatformProcess, type PlatformProcess } from '../testing/platform-process.ts';
+import { TestWsClient } from '../testing/ws-client.ts';
 
 /**
  * EU 561 through the platform: OsmAnd records with a driver id, the driver's
@@ -41,6 +42,9 @@ interface Counters {
 
 describe('driving time under EU 561/2006', () => {
   it('counts a driver across two vehicles and reports the continuous-driving infringement', async () => {
+    const ws = await TestWsClient.connect(`ws://127.0.0.1:${p.ports.http}/v1/live?key=${p.key}`);
+    ws.send({ type: 'subscribe', deviceId: 'van-b' });
+    await ws.waitFor((m) => m['type'] === 'subscribed');
     const start = Math.floor((Date.now() - 271 * 60_000) / 1000) * 1000;
     await drive('van-a', 'DRV-1', start, 120);
     await drive('van-b', 'DRV-1', start + 121 * 60_000, 150);
@@ -55,6 +59,12 @@ describe('driving time under EU 561/2006', () => {
     expect(events[0]).toMatchObject({ type: 'driver.infringement', driverId: 'DRV-1', rule: 'continuous-driving' });
     expect(events[0]!.overByS).toBe(60);
     expect(Date.parse(events[0]!.time)).toBe(start + 270 * 60_000);
+    const pushed = await ws.waitFor((m) => m['type'] === 'events' && (m['items'] as { type: string }[]).some((e) => e.type === 'driver.infringement'));
+    expect((pushed['items'] as { type: string; rule: string; critical: boolean }[]).find((e) => e.type === 'driver.infringement')).toMatchObject({
+      rule: 'continuous-driving',
+      critical: true,
+    });
+    ws.close();
 
     const c = (await (await fetch(`${p.http}/v1/drivers/DRV-1`, auth())).json()) as Counters;
     expect(c).toMatchObject({ id: 'DRV-1', activity: 'driving', continuousDrivingLeftS: 0, breakOwedS: 45 * 60 });

@@ -26,6 +26,7 @@ export const inPartitionFilter = (partition: number) => `fleet.in.${partition}.>
  * so `fleet.out.<tenant>.*.<device>` reliably matches all of one device's events.
  */
 export const eventKindToken = (type: string) => type.replaceAll('.', '_');
+export const EVENTS_ALL = 'fleet.out.>';
 export const outSubject = (tenant: TenantId, type: string, device: DeviceId) =>
   `fleet.out.${tenant}.${eventKindToken(type)}.${device}`;
 
