@@ -19,8 +19,8 @@ describe('OsmAnd query form', () => {
   });
 
   it('keeps unknown parameters as attributes and maps driver, ignition and alarms', () => {
-    const r = parseOsmandRequest(q({ id: 'd1', lat: '1', lon: '2', driverUniqueId: 'DRV42', ignition: 'true', alarm: 'sos', fuel: '41.5', note: 'hello' }), '', '', NOW);
-    expect(r.ok && r.records[0]).toMatchObject({ driverId: 'DRV42', ignition: true, alarms: ['panic'], attributes: { fuel: 41.5, note: 'hello' }, deviceTime: NOW });
+    const r = parseOsmandRequest(q({ id: 'd1', lat: '1', lon: '2', driverUniqueId: 'DRV42', ignition: 'true', alarm: 'sos', trailer: '41.5', note: 'hello' }), '', '', NOW);
+    expect(r.ok && r.records[0]).toMatchObject({ driverId: 'DRV42', ignition: true, alarms: ['panic'], attributes: { trailer: 41.5, note: 'hello' }, deviceTime: NOW });
   });
 
   it('accepts ISO-8601 and millisecond timestamps and the location=lat,lon form', () => {
@@ -100,5 +100,19 @@ describe('OsmAnd parsing never throws', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('OsmAnd sensor parameters (Traccar attribute keys)', () => {
+  it('maps fuel, rpm, coolant, power, DTCs and temperature probes into the model', () => {
+    const r = parseOsmandRequest(q({ id: 'a', lat: '1', lon: '2', fuel: '41.5', rpm: '1800', coolantTemp: '92', power: '13.8', dtcs: 'P0300,P0171', temp1: '4.5', temp2: '-18', odometer: '120000' }), '', '', NOW);
+    expect(r.ok && r.records[0]).toMatchObject({
+      engine: { fuelLevelL: 41.5, rpm: 1800, coolantC: 92, externalV: 13.8, dtcs: ['P0300', 'P0171'], odometerM: 120000 },
+      probes: [{ probe: 'temp1', tempC: 4.5 }, { probe: 'temp2', tempC: -18 }],
+    });
+  });
+  it('refuses a sensor value that is not a number', () => {
+    const r = parseOsmandRequest(q({ id: 'a', temp1: 'warm' }), '', '', NOW);
+    expect(!r.ok && r.reason).toMatch(/temp1 must be a number/);
   });
 });

@@ -23,7 +23,27 @@ export type ParseResult = { ok: true; records: DecodedRecord[] } | { ok: false; 
 const MAPPED = new Set([
   'id', 'deviceid', 'timestamp', 'lat', 'lon', 'location', 'speed', 'bearing', 'heading', 'altitude',
   'accuracy', 'hdop', 'batt', 'ignition', 'driverUniqueId', 'alarm', 'motion', 'odometer', 'valid', 'sat',
+  'fuel', 'rpm', 'coolantTemp', 'dtcs', 'power', 'temp1', 'temp2', 'temp3', 'temp4',
 ]);
+
+/** Traccar's attribute keys that OsmAnd-speaking devices and gateways send, mapped into the model. */
+function sensorsOf(get: (k: string) => string | undefined): Pick<DecodedRecord, 'engine' | 'probes'> | string {
+  const engine: NonNullable<DecodedRecord['engine']> = {};
+  for (const [key, field] of [['fuel', 'fuelLevelL'], ['rpm', 'rpm'], ['coolantTemp', 'coolantC'], ['power', 'externalV']] as const) {
+    const v = num(get(key), key);
+    if (typeof v === 'string') return v;
+    if (v !== undefined) engine[field] = v;
+  }
+  const dtcs = get('dtcs');
+  if (dtcs) engine.dtcs = dtcs.split(/[\s,;]+/).filter(Boolean).slice(0, 64).map((c) => c.slice(0, 16));
+  const probes: NonNullable<DecodedRecord['probes']> = [];
+  for (const key of ['temp1', 'temp2', 'temp3', 'temp4']) {
+    const v = num(get(key), key);
+    if (typeof v === 'string') return v;
+    if (v !== undefined) probes.push({ probe: key, tempC: v });
+  }
+  return { ...(Object.keys(engine).length ? { engine } : {}), ...(probes.length ? { probes } : {}) };
+}
 
 const ALARM_NAMES: Record<string, NonNullable<DecodedRecord['alarms']>[number]> = {
   sos: 'panic', panic: 'panic', crash: 'crash', accident: 'crash', tampering: 'tamper', tamper: 'tamper',
@@ -113,6 +133,10 @@ export function parseQueryForm(params: URLSearchParams, receivedAt: number): Par
     attributes[k] = v !== '' && Number.isFinite(asNum) ? asNum : v.slice(0, 1024);
   }
 
+  const sensors = sensorsOf(get);
+  if (typeof sensors === 'string') return fail(sensors);
+  if (n.odometer !== undefined) sensors.engine = { ...sensors.engine, odometerM: n.odometer };
+
   const alarm = get('alarm');
   const rec: DecodedRecord = {
     deviceId: id as DeviceId,
@@ -136,7 +160,7 @@ export function parseQueryForm(params: URLSearchParams, receivedAt: number): Par
     ...(bool(get('ignition')) !== undefined ? { ignition: bool(get('ignition')) } : {}),
     ...(bool(get('motion')) !== undefined ? { moving: bool(get('motion')) } : {}),
     ...(get('driverUniqueId') ? { driverId: get('driverUniqueId')!.slice(0, 64) } : {}),
-    ...(n.odometer !== undefined ? { engine: { odometerM: n.odometer } } : {}),
+    ...sensors,
     ...(alarm && ALARM_NAMES[alarm] ? { alarms: [ALARM_NAMES[alarm]!] } : {}),
     ...(n.batt !== undefined || extra > 0 || (alarm && !ALARM_NAMES[alarm])
       ? {
