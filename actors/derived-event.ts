@@ -6,6 +6,8 @@ import { DeviceIdSchema, TenantIdSchema } from '../engine/model/ids.ts';
  * A derived event: what the actors conclude from records. The id is a pure
  * function of (tenant, device, type, the input that caused it), so a replay
  * after a crash produces the same id and every sink de-duplicates it.
+ * `data` is plain JSON (the store serialises it); each type's fields are in
+ * events.ts and actors/EVENTS.md.
  */
 export const DerivedEventSchema = z.object({
   id: z.string(),
@@ -15,7 +17,7 @@ export const DerivedEventSchema = z.object({
   /** Device time (epoch ms) at which it happened. */
   time: z.number().int(),
   critical: z.boolean(),
-  data: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  data: z.record(z.string(), z.json()),
 });
 export type DerivedEvent = z.infer<typeof DerivedEventSchema>;
 

@@ -1,64 +1,208 @@
-import { createActor, type Actor, type Snapshot } from 'xstate';
+import { createActor, type ActorScope, type Snapshot, type SnapshotFrom } from 'xstate';
 import type { DeviceId, TelemetryRecord, TenantId } from '../engine/model/index.ts';
 import type { DerivedEvent } from './derived-event.ts';
+import { resetStaging, type DeviceEmitted, type DeviceEvent } from './device-setup.ts';
+import {
+  parseDeviceSettings,
+  parseGeofences,
+  persistableConfig,
+  reviveConfig,
+  type DeviceSettingsInput,
+} from './device-settings.ts';
 import { deviceMachine, type DeviceContext } from './device.machine.ts';
 import { deviceViewOf, type DeviceView } from './device-view.ts';
+import { none } from './empty.ts';
+import { flushEvents, isQuiet, recordEvents } from './mailbox.ts';
+import { reviveContext } from './revive.ts';
 
 /**
- * A device's actor plus the plumbing every caller needs: feed an event, get back
- * what it derived, read its view, persist and restore it. Synchronous: XState
- * processes an event to completion inside send(), so the derived events of a
- * record are known before the record is acknowledged.
+ * A device's actor: feed an input, get back what it derived, read its view,
+ * persist and restore it. Synchronous: an input is processed to completion
+ * inside the call, so the derived events of a record are known before the
+ * record is acknowledged.
+ *
+ * Memory shapes this class (DESIGN.md: a few KB per live device). Measured
+ * here: an XState `Actor` instance (mailbox, system, observers, scope
+ * closures) costs ~3.5 KB of heap before any context, and a machine snapshot
+ * of this 14-region machine carries ~1 KB of state value, active-node list
+ * and tag set. So a DeviceActor holds neither:
+ * - it steps the machine with the machine's own `transition()` (the same
+ *   macrostep `Actor.send` runs) through one actor scope shared by every
+ *   device of the process, and
+ * - it keeps its context plus a *shape*: the snapshot minus its context,
+ *   interned by state value, so every device in the same states shares one.
+ * What XState's Actor adds is not used here: no invoked or spawned children,
+ * no delayed events, no subscribers.
  */
+
+type DeviceSnapshot = SnapshotFrom<typeof deviceMachine>;
+/** A snapshot without its context: shared by every device in the same state. */
+type Shape = Omit<DeviceSnapshot, 'context'>;
+
+let outbox: DerivedEvent[] = [];
+const deferred: (() => void)[] = [];
+
+/** One inert host actor provides `self` and `system` for the shared scope; it is never started. */
+const host = createActor(deviceMachine, {
+  input: { tenantId: 'host' as TenantId, deviceId: 'host' as DeviceId, offlineAfterMs: 1 },
+});
+
+const scope = {
+  self: host,
+  id: 'device',
+  sessionId: 'device',
+  logger: () => {},
+  defer: (fn: () => void) => {
+    deferred.push(fn);
+  },
+  system: host.system,
+  stopChild: () => {},
+  emit: (e: DeviceEmitted) => {
+    outbox.push(e.event);
+  },
+  actionExecutor: (action: { exec?: ((info: unknown, params: unknown) => void) | undefined; info: unknown; params: unknown }) => {
+    action.exec?.(action.info, action.params);
+  },
+} as unknown as ActorScope<DeviceSnapshot, DeviceEvent>;
+
+function run<T>(fn: () => T): { value: T; events: DerivedEvent[] } {
+  outbox = [];
+  deferred.length = 0;
+  resetStaging();
+  const value = fn();
+  for (let i = 0; i < deferred.length; i++) deferred[i]!();
+  deferred.length = 0;
+  const events = outbox;
+  outbox = [];
+  return { value, events };
+}
+
+const SHAPE_CACHE_MAX = 10_000;
+const shapes = new Map<string, Shape>();
+
+function shapeOf(snap: DeviceSnapshot, previous?: Shape): Shape {
+  if (previous && snap._nodes === previous._nodes && snap.status === previous.status) return previous;
+  const key = `${snap.status}:${JSON.stringify(snap.value)}`;
+  let shape = shapes.get(key);
+  if (!shape) {
+    shape = { ...snap, context: undefined } as unknown as Shape;
+    if (shapes.size < SHAPE_CACHE_MAX) shapes.set(key, shape);
+  }
+  return shape;
+}
+
 export class DeviceActor {
-  private readonly actor: Actor<typeof deviceMachine>;
-  private outbox: DerivedEvent[] = [];
+  private shape: Shape;
+  private ctx: DeviceContext;
+  private stopped = false;
 
   constructor(tenantId: TenantId, deviceId: DeviceId, offlineAfterMs: number, persisted?: Snapshot<unknown>) {
-    this.actor = createActor(deviceMachine, {
-      input: { tenantId, deviceId, offlineAfterMs },
-      ...(persisted ? { snapshot: persisted } : {}),
-    });
-    this.actor.on('derived', (e) => this.outbox.push(e.event));
-    this.actor.start();
+    let snap: DeviceSnapshot;
+    if (persisted) {
+      const p = persisted as unknown as { context?: Partial<DeviceContext> } & Record<string, unknown>;
+      if (!p.context || typeof p.context !== 'object') throw new DeviceActorError(deviceId, new Error('snapshot has no context'));
+      // the shard's current offline setting wins; the config is re-interned (msgpack gave us a private copy)
+      const context = {
+        ...reviveContext(p.context, none()),
+        config: reviveConfig(p.context.config),
+        connectivity: { ...(p.context.connectivity as DeviceContext['connectivity']), offlineAfterMs },
+      };
+      snap = run(() => deviceMachine.restoreSnapshot({ ...p, context } as never, scope as never) as DeviceSnapshot).value;
+    } else {
+      snap = run(() => deviceMachine.getInitialSnapshot(scope as never, { tenantId, deviceId, offlineAfterMs })).value;
+    }
+    this.shape = shapeOf(snap);
+    this.ctx = snap.context;
   }
 
-  private drain(): DerivedEvent[] {
-    const out = this.outbox;
-    this.outbox = [];
-    const snap = this.actor.getSnapshot();
-    if (snap.status === 'error') throw new DeviceActorError(this.context.deviceId, snap.error);
+  private get snap(): DeviceSnapshot {
+    return { ...this.shape, context: this.ctx } as DeviceSnapshot;
+  }
+
+  private send(event: DeviceEvent): DerivedEvent[] {
+    if (this.stopped) throw new DeviceActorError(this.ctx.deviceId, new Error('actor is stopped'));
+    try {
+      const { value, events } = run(() => deviceMachine.transition(this.snap, event, scope as never));
+      this.shape = shapeOf(value, this.shape);
+      this.ctx = value.context;
+      return events;
+    } catch (err) {
+      outbox = [];
+      deferred.length = 0;
+      resetStaging();
+      throw new DeviceActorError(this.ctx.deviceId, err);
+    }
+  }
+
+  /** A record as it arrives, in any order. */
+  record(record: TelemetryRecord): DerivedEvent[] {
+    if (this.stopped) throw new DeviceActorError(this.ctx.deviceId, new Error('actor is stopped'));
+    const inputs = recordEvents(this.ctx, record);
+    let out = this.send(inputs[0]!);
+    for (let i = 1; i < inputs.length; i++) out = out.concat(this.send(inputs[i]!));
     return out;
   }
 
-  record(record: TelemetryRecord): DerivedEvent[] {
-    this.actor.send({ type: 'record', record });
-    return this.drain();
+  /**
+   * The shard's clock: offline after a silence, flushing the reorder window of
+   * a quiet device, date-based maintenance. Send it periodically to every live actor.
+   */
+  tick(now: number): DerivedEvent[] {
+    let out = this.send({ type: 'tick', now });
+    if (isQuiet(this.ctx, now)) for (const e of flushEvents(this.ctx)) out = out.concat(this.send(e));
+    return out;
   }
 
+  /** Kept for the shard's silence sweep: a tick. */
   checkSilence(now: number): DerivedEvent[] {
-    this.actor.send({ type: 'silence.check', now });
-    return this.drain();
+    return this.tick(now);
+  }
+
+  /**
+   * New settings and geofences (validated here; throws DeviceSettingsError).
+   * Effective for every record applied from now on, including those still
+   * in the reorder window. Returns the events the change itself causes
+   * (`geofence.exited` for a deleted fence the device was in).
+   */
+  applySettings(settings: DeviceSettingsInput | undefined, geofences: unknown[] | undefined): DerivedEvent[] {
+    return this.send({ type: 'settings', settings: parseDeviceSettings(settings ?? {}), geofences: parseGeofences(geofences ?? []) });
   }
 
   get context(): DeviceContext {
-    return this.actor.getSnapshot().context;
+    return this.ctx;
   }
 
   get online(): boolean {
-    return this.actor.getSnapshot().matches({ connectivity: 'online' });
+    return this.shape.matches({ connectivity: { link: 'online' } });
+  }
+
+  /** The machine's state value (which state each region is in). */
+  get state(): DeviceSnapshot['value'] {
+    return this.shape.value;
+  }
+
+  matches(value: Parameters<DeviceSnapshot['matches']>[0]): boolean {
+    return this.shape.matches(value);
   }
 
   view(): DeviceView {
-    return deviceViewOf(this.context, this.online);
+    return deviceViewOf(this.ctx, {
+      online: this.online,
+      positionStale: this.shape.matches({ connectivity: { fix: 'stale' } }),
+      overspeeding: this.shape.matches({ overspeed: 'alerting' }),
+    });
   }
 
+  /** Plain data (msgpack-able). Geofence geometry is not included: re-apply settings after a restore. */
   persisted(): Snapshot<unknown> {
-    return this.actor.getPersistedSnapshot();
+    const p = deviceMachine.getPersistedSnapshot(this.snap) as unknown as { context: DeviceContext };
+    const config = persistableConfig(p.context.config);
+    if (config === p.context.config) return p as unknown as Snapshot<unknown>;
+    return { ...p, context: { ...p.context, config } } as unknown as Snapshot<unknown>;
   }
 
   stop(): void {
-    this.actor.stop();
+    this.stopped = true;
   }
 }
 

@@ -14,9 +14,11 @@ export interface LivePosition {
  * A late record (device time older than what we show) is stored and folds into
  * history elsewhere, but never moves the live marker backwards.
  */
-export function nextLivePosition(current: LivePosition | null, record: TelemetryRecord): LivePosition | null {
+export function nextLivePosition(current: LivePosition | null, record: TelemetryRecord, maxFutureMs = Infinity): LivePosition | null {
   const p = record.position;
   if (!p || p.valid === false) return current;
+  // a device clock far ahead of the receive time would pin the marker in the future
+  if (record.deviceTime - record.receivedAt > maxFutureMs) return current;
   if (current && record.deviceTime < current.time) return current;
   return {
     lat: p.lat,
