@@ -5,6 +5,9 @@ import { StoreUnavailableError } from '../engine/store/telemetry-store.ts';
 import type { KeyRing, Principal } from './auth.ts';
 import { ShardUnavailableError, type DeviceStateClient, type DriverStateClient } from './device-state-client.ts';
 import { getDriver } from './routes/drivers.ts';
+import { deleteGeofence, listGeofences, patchDevice, putGeofence } from './routes/settings.ts';
+import type { KV } from '@nats-io/kv';
+import type { DeviceRegistry } from '../engine/registry/device-registry.ts';
 import { mapConfigJson, resolveStaticAsset } from './live-map/static-assets.ts';
 import type { LiveHub } from './live-hub.ts';
 import { getDevice, getPositions } from './routes/devices.ts';
@@ -21,6 +24,8 @@ export interface ApiDeps {
   keys: KeyRing;
   state: DeviceStateClient;
   drivers: DriverStateClient;
+  registry: DeviceRegistry;
+  geofences: KV;
   store: TelemetryStore;
   hub: LiveHub;
   sqlCaps: QueryCaps;
@@ -70,34 +75,17 @@ export async function startApi(deps: ApiDeps, host: string, port: number): Promi
     send(res, { aborted: false }, { status: 200, body: mapConfigJson(deps.mapTiles), contentType: 'application/json' });
   });
 
-  app.get('/v1/devices/:id', (res, req) => {
+  /** A route that needs a key: copies what it needs from the request (uWS invalidates it after the handler returns). */
+  const keyed = (handler: (p: Principal, param: string, query: string) => Promise<Reply>) => (res: HttpResponse, req: HttpRequest) => {
     const p = authed(deps, req);
-    const id = req.getParameter(0) ?? '';
-    run(res, deps, async () => (p ? getDevice(p, id, deps.state) : unauthorized()));
-  });
-
-  app.get('/v1/devices/:id/positions', (res, req) => {
-    const p = authed(deps, req);
-    const id = req.getParameter(0) ?? '';
+    const param = req.getParameter(0) ?? '';
     const query = req.getQuery() ?? '';
-    run(res, deps, async () => (p ? getPositions(p, id, query, deps.state, deps.store) : unauthorized()));
-  });
-
-  app.get('/v1/devices/:id/events', (res, req) => {
+    run(res, deps, async () => (p ? handler(p, param, query) : unauthorized()));
+  };
+  /** The same, for routes with a JSON body (read with a cap, attached before any await). */
+  const keyedWithBody = (handler: (p: Principal, param: string, body: Buffer) => Promise<Reply>) => (res: HttpResponse, req: HttpRequest) => {
     const p = authed(deps, req);
-    const id = req.getParameter(0) ?? '';
-    const query = req.getQuery() ?? '';
-    run(res, deps, async () => (p ? getEvents(p, id, query, deps.state, deps.store) : unauthorized()));
-  });
-
-  app.get('/v1/drivers/:id', (res, req) => {
-    const p = authed(deps, req);
-    const id = req.getParameter(0) ?? '';
-    run(res, deps, async () => (p ? getDriver(p, id, deps.drivers) : unauthorized()));
-  });
-
-  app.post('/v1/sql', (res, req) => {
-    const p = authed(deps, req);
+    const param = req.getParameter(0) ?? '';
     if (!p) {
       send(res, { aborted: false }, unauthorized());
       return;
@@ -105,23 +93,32 @@ export async function startApi(deps: ApiDeps, host: string, port: number): Promi
     const body = readBody(res, MAX_JSON_BODY);
     run(res, deps, async () => {
       try {
-        return await postSql(p, await body, deps.store, deps.sqlCaps);
+        return await handler(p, param, await body);
       } catch (err) {
         if (err instanceof BodyTooLargeError) return json(413, { error: err.message });
         throw err;
       }
     });
-  });
+  };
 
-  app.post('/v1/admin/shards/:n/restart', (res, req) => {
-    const p = authed(deps, req);
-    const n = Number(req.getParameter(0));
-    run(res, deps, async () => {
-      if (!p?.admin) return unauthorized();
-      if (!Number.isInteger(n) || n < 0) return json(400, { error: 'shard must be a whole number' });
-      return (await deps.restartShard(n)) ? json(202, { shard: n, restarting: true }) : json(404, { error: `no shard ${n} in this process` });
-    });
-  });
+  app.get('/v1/devices/:id', keyed((p, id) => getDevice(p, id, deps.state)));
+  app.get('/v1/devices/:id/positions', keyed((p, id, q) => getPositions(p, id, q, deps.state, deps.store)));
+  app.get('/v1/devices/:id/events', keyed((p, id, q) => getEvents(p, id, q, deps.state, deps.store)));
+  app.patch('/v1/devices/:id', keyedWithBody((p, id, body) => patchDevice(p, id, body, deps.registry)));
+  app.get('/v1/geofences', keyed((p) => listGeofences(p, deps.geofences)));
+  app.put('/v1/geofences/:id', keyedWithBody((p, id, body) => putGeofence(p, id, body, deps.geofences)));
+  app.del('/v1/geofences/:id', keyed((p, id) => deleteGeofence(p, id, deps.geofences)));
+  app.get('/v1/drivers/:id', keyed((p, id) => getDriver(p, id, deps.drivers)));
+  app.post('/v1/sql', keyedWithBody((p, _none, body) => postSql(p, body, deps.store, deps.sqlCaps)));
+  app.post(
+    '/v1/admin/shards/:n/restart',
+    keyed(async (p, n) => {
+      if (!p.admin) return json(403, { error: 'restarting a shard needs the admin key' });
+      const shard = Number(n);
+      if (!Number.isInteger(shard) || shard < 0) return json(400, { error: 'shard must be a whole number' });
+      return (await deps.restartShard(shard)) ? json(202, { shard, restarting: true }) : json(404, { error: `no shard ${shard} in this process` });
+    }),
+  );
 
   deps.hub.attach(app);
 

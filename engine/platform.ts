@@ -156,6 +156,8 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
           keys,
           state: new DeviceStateClient(nc, config.partitions),
           drivers: new DriverStateClient(nc, config.partitions),
+          registry: new DeviceRegistry(topology.registry, config.registryMode),
+          geofences: topology.geofences,
           store,
           hub,
           sqlCaps: { maxRows: config.sqlMaxRows, maxSeconds: config.sqlMaxSeconds },

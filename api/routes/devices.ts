@@ -47,25 +47,46 @@ interface PositionRow {
   t: string | number;
 }
 
-export async function getPositions(p: Principal, id: string, query: string, state: DeviceStateClient, store: TelemetryStore): Promise<Reply> {
+/**
+ * The common front of the history routes: a valid device id, a query that
+ * parses (from/to as ISO-8601 or epoch ms, from <= to), and a device this
+ * tenant knows. Returns the parsed query, or the Reply that ends the request.
+ */
+export async function historyRequest<S extends z.ZodType<{ from?: number | undefined; to?: number | undefined }>>(
+  p: Principal,
+  id: string,
+  query: string,
+  schema: S,
+  state: DeviceStateClient,
+): Promise<{ q: z.infer<S>; from: number; to: number } | Reply> {
   const bad = badDeviceId(id);
   if (bad) return bad;
-  const q = PositionsQuery.safeParse(Object.fromEntries(new URLSearchParams(query)));
-  if (!q.success) {
-    const i = q.error.issues[0]!;
+  const parsed = schema.safeParse(Object.fromEntries(new URLSearchParams(query)));
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
     return json(400, { error: `${i.path.join('.')}: ${i.message}` });
   }
-  const from = q.data.from ?? 0;
-  const to = q.data.to ?? 8_640_000_000_000;
+  const q = parsed.data as z.infer<S>;
+  const from = q.from ?? 0;
+  const to = q.to ?? 8_640_000_000_000;
   if (from > to) return json(400, { error: 'from is after to' });
   if (!(await state.get(p.tenantId as TenantId, id as DeviceId))) return json(404, { error: `device ${id} is not known` });
+  return { q, from, to };
+}
+
+export const isReply = (v: object): v is Reply => 'status' in v && 'body' in v;
+
+export async function getPositions(p: Principal, id: string, query: string, state: DeviceStateClient, store: TelemetryStore): Promise<Reply> {
+  const req = await historyRequest(p, id, query, PositionsQuery, state);
+  if (isReply(req)) return req;
+  const { q, from, to } = req;
   const rows = await store.select<PositionRow>(
     `SELECT lat, lon, speed_kmh AS speed, heading_deg AS heading, device_time_ms AS t
      FROM ${store.database}.records FINAL
      WHERE tenant_id = ${sqlString(p.tenantId)} AND device_id = ${sqlString(id)} AND has_position = 1
        AND device_time_ms >= ${sqlInt(from)} AND device_time_ms <= ${sqlInt(to)}
      ORDER BY device_time_ms, record_id
-     LIMIT ${sqlInt(q.data.limit)}`,
+     LIMIT ${sqlInt(q.limit)}`,
   );
   return json(
     200,

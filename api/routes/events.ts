@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import type { DeviceId, TenantId } from '../../engine/model/index.ts';
 import { json, type Reply } from '../../engine/http/uws.ts';
 import { sqlInt, sqlString, type TelemetryStore } from '../../engine/store/telemetry-store.ts';
 import type { Principal } from '../auth.ts';
 import type { DeviceStateClient } from '../device-state-client.ts';
-import { badDeviceId, POSITIONS_DEFAULT_LIMIT, POSITIONS_MAX_LIMIT, TimeParam } from './devices.ts';
+import { POSITIONS_DEFAULT_LIMIT, POSITIONS_MAX_LIMIT, TimeParam, historyRequest, isReply } from './devices.ts';
 
 const EventsQuery = z.object({
   from: TimeParam.optional(),
@@ -26,18 +25,10 @@ interface EventRowOut {
 
 /** GET /v1/devices/{id}/events: derived events from ClickHouse, oldest first, `time` = device time of the event. */
 export async function getEvents(p: Principal, id: string, query: string, state: DeviceStateClient, store: TelemetryStore): Promise<Reply> {
-  const bad = badDeviceId(id);
-  if (bad) return bad;
-  const q = EventsQuery.safeParse(Object.fromEntries(new URLSearchParams(query)));
-  if (!q.success) {
-    const i = q.error.issues[0]!;
-    return json(400, { error: `${i.path.join('.')}: ${i.message}` });
-  }
-  const from = q.data.from ?? 0;
-  const to = q.data.to ?? 8_640_000_000_000;
-  if (from > to) return json(400, { error: 'from is after to' });
-  if (!(await state.get(p.tenantId as TenantId, id as DeviceId))) return json(404, { error: `device ${id} is not known` });
-  const types = q.data.type ? q.data.type.split(',') : [];
+  const req = await historyRequest(p, id, query, EventsQuery, state);
+  if (isReply(req)) return req;
+  const { q, from, to } = req;
+  const types = q.type ? q.type.split(',') : [];
   const rows = await store.select<EventRowOut>(
     `SELECT event_id, type, time_ms AS t, critical, data_json
      FROM ${store.database}.events FINAL
@@ -45,7 +36,7 @@ export async function getEvents(p: Principal, id: string, query: string, state: 
        AND time_ms >= ${sqlInt(from)} AND time_ms <= ${sqlInt(to)}
        ${types.length ? `AND type IN (${types.map(sqlString).join(', ')})` : ''}
      ORDER BY time_ms, event_id
-     LIMIT ${sqlInt(q.data.limit)}`,
+     LIMIT ${sqlInt(q.limit)}`,
   );
   return json(
     200,

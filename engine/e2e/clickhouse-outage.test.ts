@@ -63,7 +63,7 @@ describe('ClickHouse server outage', () => {
     const stored = await eventually(async () => {
       const n = await num('SELECT count() FROM records');
       return n >= acked ? n : undefined;
-    }, 90_000, `all ${acked} acknowledged records stored`).catch((err: unknown) => {
+    }, 180_000, `all ${acked} acknowledged records stored`).catch((err: unknown) => {
       throw new Error(`${String(err)}\nplatform log:\n${p.logs().slice(-3000)}`);
     });
     const unique = await num('SELECT uniqExact(record_id) FROM records');
@@ -79,5 +79,5 @@ describe('ClickHouse server outage', () => {
     expect(stored).toBe(acked);
     expect(unique).toBe(acked);
     expect(final).toBe(acked);
-  }, 240_000);
+  }, 360_000);
 });

@@ -14,6 +14,7 @@ export const STREAM_DRIVERS = 'FLEET_DRIVERS';
 export const BUCKET_REGISTRY = 'fleet_registry';
 export const BUCKET_SNAPSHOTS = 'fleet_snapshots';
 export const BUCKET_DRIVERS = 'fleet_drivers';
+export const BUCKET_GEOFENCES = 'fleet_geofences';
 
 /** Normalized records: partition first so a shard's consumer filters `fleet.in.<p>.>`. */
 export const inSubject = (partition: number, tenant: TenantId, device: DeviceId) =>

@@ -11,7 +11,7 @@ import {
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import { BUCKET_DRIVERS, BUCKET_REGISTRY, BUCKET_SNAPSHOTS, STREAM_DEAD_LETTERS, STREAM_DRIVERS, STREAM_EVENTS, STREAM_IN } from './subjects.ts';
+import { BUCKET_DRIVERS, BUCKET_GEOFENCES, BUCKET_REGISTRY, BUCKET_SNAPSHOTS, STREAM_DEAD_LETTERS, STREAM_DRIVERS, STREAM_EVENTS, STREAM_IN } from './subjects.ts';
 
 /**
  * Streams, consumers and KV buckets, created idempotently at every start.
@@ -72,6 +72,7 @@ export interface Topology {
   registry: KV;
   snapshots: KV;
   drivers: KV;
+  geofences: KV;
 }
 
 export async function ensureTopology(nc: NatsConnection, jsm: JetStreamManager, partitions: number): Promise<Topology> {
@@ -134,5 +135,6 @@ export async function ensureTopology(nc: NatsConnection, jsm: JetStreamManager, 
   const registry = await kvm.create(BUCKET_REGISTRY, { history: 1, storage: StorageType.File });
   const snapshots = await kvm.create(BUCKET_SNAPSHOTS, { history: 1, storage: StorageType.File });
   const drivers = await kvm.create(BUCKET_DRIVERS, { history: 1, storage: StorageType.File });
-  return { registry, snapshots, drivers };
+  const geofences = await kvm.create(BUCKET_GEOFENCES, { history: 5, storage: StorageType.File });
+  return { registry, snapshots, drivers, geofences };
 }

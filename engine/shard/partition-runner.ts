@@ -30,7 +30,13 @@ import type { SnapshotStore } from './snapshot-store.ts';
  */
 
 /** What the runner needs of a device actor (actors/device-actor.ts); tests may wrap it. */
-export type DeviceActorLike = Pick<DeviceActor, 'record' | 'checkSilence' | 'context' | 'online' | 'view' | 'persisted' | 'stop'>;
+export type DeviceActorLike = Pick<DeviceActor, 'record' | 'tick' | 'applySettings' | 'context' | 'online' | 'view' | 'persisted' | 'stop'>;
+
+/** Where an actor's settings and its tenant's geofences come from (engine/registry/settings-source.ts). */
+export interface ActorSettings {
+  settingsOf(tenant: TenantId, device: DeviceId): Promise<Record<string, unknown>>;
+  geofencesOf(tenant: TenantId): unknown[];
+}
 export type DeviceActorFactory = (tenant: TenantId, device: DeviceId, offlineAfterMs: number, snapshot?: Snapshot<unknown>) => DeviceActorLike;
 
 const defaultFactory: DeviceActorFactory = (t, d, o, s) => new DeviceActor(t, d, o, s);
@@ -99,7 +105,34 @@ export class PartitionRunner {
     private readonly opts: PartitionOptions,
     private readonly now: () => number = Date.now,
     private readonly createActor: DeviceActorFactory = defaultFactory,
+    private readonly settings?: ActorSettings,
   ) {}
+
+  /** An operator changed a device's settings: the live actor judges its next record by them. */
+  async applyDeviceSettings(tenant: TenantId, device: DeviceId, settings: Record<string, unknown>): Promise<void> {
+    const la = this.actors.get(`${tenant}.${device}`);
+    if (!la || !this.settings) return;
+    await this.configure(la, settings);
+  }
+
+  /** A tenant's geofences changed: every live actor of the tenant in this partition gets the new list. */
+  async applyTenantGeofences(tenant: TenantId): Promise<void> {
+    if (!this.settings) return;
+    for (const la of this.actors.values()) {
+      if (la.actor.context.tenantId !== tenant) continue;
+      await this.configure(la, la.actor.context.config?.settings ?? {});
+    }
+  }
+
+  private async configure(la: LiveActor, settings: Record<string, unknown>): Promise<void> {
+    try {
+      const events = la.actor.applySettings(settings, this.settings!.geofencesOf(la.actor.context.tenantId));
+      la.dirty = true;
+      await this.publishEvents(events);
+    } catch (err) {
+      this.log.warn({ deviceId: la.actor.context.deviceId, err: String((err as Error).message ?? err) }, 'settings not applied; the actor keeps its previous ones');
+    }
+  }
 
   start(): void {
     this.loop = this.run();
@@ -165,6 +198,7 @@ export class PartitionRunner {
     const la: LiveActor = { actor, seq: stored?.seq ?? 0, dirty: false, lastActivity: this.now() };
     this.actors.set(key, la);
     this.stats.actors = this.actors.size;
+    if (this.settings) await this.configure(la, await this.settings.settingsOf(tenant, device));
     return la;
   }
 
@@ -176,10 +210,11 @@ export class PartitionRunner {
 
   /** Hands the driver's activity to the driver lane (FLEET_DRIVERS), partitioned by driver. */
   private async publishDriverSample(record: TelemetryRecord, la: LiveActor): Promise<void> {
-    const known = (la.actor.context as { track?: { driverId?: string | null; ignition?: boolean | null } }).track;
-    const driverId = driverIdOf(record) ?? known?.driverId ?? undefined;
+    // The actor remembers the driver and the ignition when a record carries neither.
+    const known = la.actor.context.track;
+    const driverId = driverIdOf(record) ?? known.driverId ?? undefined;
     if (!driverId) return;
-    const activity = activityOf(record, known?.ignition ?? undefined);
+    const activity = activityOf(record, known.ign ?? undefined);
     if (!activity) return;
     const token = driverToken(driverId);
     const sample: DriverSample = {
@@ -319,15 +354,26 @@ export class PartitionRunner {
     return this.flushing;
   }
 
-  /** Devices silent for longer than the offline threshold go offline (a derived event). */
-  async sweepSilence(): Promise<void> {
+  /**
+   * The shard's clock for every live actor: offline after a silence, reorder
+   * windows of quiet devices flushed, duration-based alerts and date-based
+   * maintenance judged. Time comes in here, never from inside the machines.
+   */
+  async tickAll(): Promise<void> {
+    if (this.restartRequested) return;
     const now = this.now();
-    for (const la of this.actors.values()) {
-      if (!la.actor.online) continue;
-      const c = la.actor.context.connectivity;
-      if (now - c.lastSeen < c.offlineAfterMs) continue;
-      const events = la.actor.checkSilence(now);
-      if (events.length === 0) continue;
+    for (const la of [...this.actors.values()]) {
+      const wasOnline = la.actor.online;
+      let events: DerivedEvent[];
+      try {
+        events = la.actor.tick(now);
+      } catch (err) {
+        this.log.warn({ deviceId: la.actor.context.deviceId, err: String(err) }, 'tick failed; the actor is rebuilt from its snapshot');
+        this.restartRequested = new ActorFailure(la.seq, err);
+        this.messages?.stop?.();
+        return;
+      }
+      if (events.length === 0 && wasOnline === la.actor.online) continue;
       await this.publishEvents(events);
       la.dirty = true;
       this.pushLive(la);

@@ -4,9 +4,10 @@ import { Kvm } from '@nats-io/kv';
 import type { Subscription } from '@nats-io/transport-node';
 import { createLogger } from '../log.ts';
 import { DriverRunner } from '../drivers/driver-runner.ts';
-import { pack, unpack, type DeviceId, type TenantId } from '../model/index.ts';
+import { pack, partitionOf, unpack, type DeviceId, type TenantId } from '../model/index.ts';
+import { SettingsSource } from '../registry/settings-source.ts';
 import { connectNats } from '../nats/connect.ts';
-import { BUCKET_DRIVERS, BUCKET_SNAPSHOTS, driverQueryPartitionFilter, parsePartitionedSubject, queryPartitionFilter } from '../nats/subjects.ts';
+import { BUCKET_DRIVERS, BUCKET_GEOFENCES, BUCKET_REGISTRY, BUCKET_SNAPSHOTS, driverQueryPartitionFilter, parsePartitionedSubject, queryPartitionFilter } from '../nats/subjects.ts';
 import { PartitionRunner } from './partition-runner.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 import type { FromWorker, ShardWorkerData, ToWorker } from './worker-protocol.ts';
@@ -27,6 +28,7 @@ const jsm = await jetstreamManager(nc);
 const kvm = new Kvm(js);
 const snapshots = new SnapshotStore(await kvm.open(BUCKET_SNAPSHOTS));
 const driverBucket = await kvm.open(BUCKET_DRIVERS);
+const settings = new SettingsSource(await kvm.open(BUCKET_REGISTRY), await kvm.open(BUCKET_GEOFENCES), log);
 
 const runners = new Map<number, PartitionRunner>();
 for (const p of data.partitions) {
@@ -37,10 +39,18 @@ for (const p of data.partitions) {
     passivateAfterMs: data.passivateAfterMs,
     maxAttempts: data.maxAttempts,
     batch: 256,
-  });
+  }, Date.now, undefined, settings);
   runners.set(p, r);
-  r.start();
 }
+await settings.start({
+  deviceSettings: (tenant, device, s) => {
+    void runners.get(partitionOf(tenant, device, data.totalPartitions))?.applyDeviceSettings(tenant, device, s);
+  },
+  tenantGeofences: (tenant) => {
+    for (const r of runners.values()) void r.applyTenantGeofences(tenant);
+  },
+});
+for (const r of runners.values()) r.start();
 
 // The shard also owns the same-numbered partitions of the driver lane.
 const driverRunners = new Map<number, DriverRunner>();
@@ -107,7 +117,7 @@ const timers = [
     for (const r of [...runners.values(), ...driverRunners.values()]) void r.flush().catch((err: unknown) => log.warn({ err: String(err) }, 'flush failed'));
   }, data.snapshotEveryMs),
   setInterval(() => {
-    for (const r of runners.values()) void r.sweepSilence().catch((err: unknown) => log.warn({ err: String(err) }, 'silence sweep failed'));
+    for (const r of runners.values()) void r.tickAll().catch((err: unknown) => log.warn({ err: String(err) }, 'tick failed'));
   }, Math.max(250, Math.min(5000, data.offlineAfterMs / 4))),
   setInterval(() => post({ type: 'stats', stats: stats() }), 1000),
   setInterval(() => {
@@ -120,6 +130,7 @@ parentPort?.on('message', (m: ToWorker) => {
   void (async () => {
     for (const t of timers) clearInterval(t);
     for (const s of subs) s.unsubscribe();
+    settings.stop();
     await Promise.all([...runners.values(), ...driverRunners.values()].map((r) => r.stop()));
     post({ type: 'stats', stats: stats() });
     await nc.drain().catch(() => undefined);

@@ -122,7 +122,14 @@ export class StoreSink {
         consumer ??= await this.js.consumers.get(lane.stream, lane.consumer);
         const msgs: JsMsg[] = [];
         const iter = await consumer.fetch({ max_messages: this.opts.batchSize, expires: Math.max(1000, this.opts.maxWaitMs) });
-        for await (const m of iter) msgs.push(m);
+        try {
+          for await (const m of iter) msgs.push(m);
+        } catch (err) {
+          // A pull cut short (missed heartbeats on a starved machine, a NATS restart):
+          // what it did deliver is stored now rather than after ack_wait.
+          if (msgs.length === 0) throw err;
+          this.log.warn({ lane: lane.name, err: String((err as Error).message ?? err), delivered: msgs.length }, 'pull cut short; storing what it delivered');
+        }
         if (msgs.length === 0) continue;
         await this.storeBatch(lane, msgs);
         backoff = 250;
