@@ -1,6 +1,6 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { pack, partitionOf, type TelemetryRecord } from '../../engine/model/index.ts';
-import { inSubject } from '../../engine/nats/subjects.ts';
+import { inSubject, urgentSubject } from '../../engine/nats/subjects.ts';
 
 export class PublishError extends Error {
   override readonly name = 'PublishError';
@@ -36,12 +36,16 @@ export class RecordPublisher {
   async publish(records: readonly TelemetryRecord[]): Promise<PublishOutcome> {
     if (records.length === 0) return { stored: 0, duplicates: 0 };
     const results = await Promise.allSettled(
-      records.map((r) =>
-        this.js.publish(inSubject(partitionOf(r.tenantId, r.deviceId, this.partitions), r.tenantId, r.deviceId), pack(r), {
-          msgID: r.id,
-          timeout: this.timeoutMs,
-        }),
-      ),
+      records.map(async (r) => {
+        const partition = partitionOf(r.tenantId, r.deviceId, this.partitions);
+        const payload = pack(r);
+        const bulk = this.js.publish(inSubject(partition, r.tenantId, r.deviceId), payload, { msgID: r.id, timeout: this.timeoutMs });
+        // Critical records also take the urgent lane, so their alarms go out ahead of any backlog.
+        if (r.priority === 'critical') {
+          await this.js.publish(urgentSubject(partition, r.tenantId, r.deviceId), payload, { msgID: `u-${r.id}`, timeout: this.timeoutMs });
+        }
+        return bulk;
+      }),
     );
     let duplicates = 0;
     let failed = 0;

@@ -8,6 +8,8 @@ import type { DeviceId, TenantId } from '../model/ids.ts';
 export const STREAM_IN = 'FLEET_IN';
 export const STREAM_EVENTS = 'FLEET_EVENTS';
 export const STREAM_DEAD_LETTERS = 'FLEET_DLQ';
+/** The urgent lane: critical records (panic, crash) again, so their events go out ahead of any backlog. */
+export const STREAM_URGENT = 'FLEET_URGENT';
 /** Driver activity samples, partitioned by driver: a driver who changes vehicles stays in one place. */
 export const STREAM_DRIVERS = 'FLEET_DRIVERS';
 
@@ -20,6 +22,8 @@ export const BUCKET_GEOFENCES = 'fleet_geofences';
 export const inSubject = (partition: number, tenant: TenantId, device: DeviceId) =>
   `fleet.in.${partition}.${tenant}.${device}`;
 export const inPartitionFilter = (partition: number) => `fleet.in.${partition}.>`;
+export const urgentSubject = (partition: number, tenant: TenantId, device: DeviceId) => `fleet.urgent.${partition}.${tenant}.${device}`;
+export const urgentPartitionFilter = (partition: number) => `fleet.urgent.${partition}.>`;
 
 /**
  * Derived events at a fixed depth: `fleet.out.<tenant>.<kind>.<device>`, where

@@ -11,7 +11,7 @@ import {
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import { BUCKET_DRIVERS, BUCKET_GEOFENCES, BUCKET_REGISTRY, BUCKET_SNAPSHOTS, STREAM_DEAD_LETTERS, STREAM_DRIVERS, STREAM_EVENTS, STREAM_IN } from './subjects.ts';
+import { BUCKET_DRIVERS, BUCKET_GEOFENCES, BUCKET_REGISTRY, BUCKET_SNAPSHOTS, STREAM_DEAD_LETTERS, STREAM_DRIVERS, STREAM_EVENTS, STREAM_IN, STREAM_URGENT } from './subjects.ts';
 
 /**
  * Streams, consumers and KV buckets, created idempotently at every start.
@@ -33,6 +33,7 @@ export const CONSUMER_LIMITS = {
 
 export const engineConsumerName = (partition: number) => `engine-p${partition}`;
 export const driversConsumerName = (partition: number) => `drivers-p${partition}`;
+export const urgentConsumerName = (partition: number) => `urgent-p${partition}`;
 export const STORE_RECORDS_CONSUMER = 'store-records';
 export const STORE_EVENTS_CONSUMER = 'store-events';
 
@@ -93,6 +94,15 @@ export async function ensureTopology(nc: NatsConnection, jsm: JetStreamManager, 
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     max_age: 30 * DAY_NS,
+    duplicate_window: DUPLICATE_WINDOW_MS * NS,
+  });
+  await ensureStream(jsm, {
+    name: STREAM_URGENT,
+    description: `Fleetline urgent lane (critical records); partitions=${partitions}`,
+    subjects: ['fleet.urgent.>'],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    max_age: DAY_NS,
     duplicate_window: DUPLICATE_WINDOW_MS * NS,
   });
   await ensureStream(jsm, {

@@ -10,6 +10,7 @@ import { connectNats } from '../nats/connect.ts';
 import { BUCKET_DRIVERS, BUCKET_GEOFENCES, BUCKET_REGISTRY, BUCKET_SNAPSHOTS, driverQueryPartitionFilter, parsePartitionedSubject, queryPartitionFilter } from '../nats/subjects.ts';
 import { PartitionRunner } from './partition-runner.ts';
 import { SnapshotStore } from './snapshot-store.ts';
+import { UrgentRunner } from './urgent-runner.ts';
 import type { FromWorker, ShardWorkerData, ToWorker } from './worker-protocol.ts';
 
 /**
@@ -51,6 +52,10 @@ await settings.start({
   },
 });
 for (const r of runners.values()) r.start();
+
+// The urgent lane of the same partitions: alarms ahead of any backlog.
+const urgentRunners = data.partitions.map((p) => new UrgentRunner(js, jsm, log, p));
+for (const u of urgentRunners) u.start();
 
 // The shard also owns the same-numbered partitions of the driver lane.
 const driverRunners = new Map<number, DriverRunner>();
@@ -131,7 +136,7 @@ parentPort?.on('message', (m: ToWorker) => {
     for (const t of timers) clearInterval(t);
     for (const s of subs) s.unsubscribe();
     settings.stop();
-    await Promise.all([...runners.values(), ...driverRunners.values()].map((r) => r.stop()));
+    await Promise.all([...runners.values(), ...driverRunners.values(), ...urgentRunners].map((r) => r.stop()));
     post({ type: 'stats', stats: stats() });
     await nc.drain().catch(() => undefined);
     post({ type: 'stopped', shard: data.shard });

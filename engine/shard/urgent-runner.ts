@@ -1,0 +1,72 @@
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { alarmEvents } from '../../actors/alarms.ts';
+import { derived } from '../../actors/device-setup.ts';
+import type { Logger } from '../log.ts';
+import { TelemetryRecordSchema, pack, unpack } from '../model/index.ts';
+import { STREAM_URGENT, outSubject, urgentPartitionFilter } from '../nats/subjects.ts';
+import { CONSUMER_LIMITS, urgentConsumerName } from '../nats/topology.ts';
+import { rewindConsumer } from './rewind-consumer.ts';
+
+/**
+ * The urgent lane of one partition: critical records (panic, crash) arrive
+ * here as well as in FLEET_IN, and their alarm events are published at once,
+ * however long the bulk backlog is. The events are built by the same pure
+ * function and id as the device actor's, so when the bulk lane reaches the
+ * record its copy is dropped as a duplicate: priority without double counting.
+ */
+export class UrgentRunner {
+  private stopping = false;
+  private messages: { stop?: () => void } | undefined;
+  private loop: Promise<void> | undefined;
+  readonly stats = { alarms: 0 };
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly log: Logger,
+    private readonly partition: number,
+  ) {}
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await rewindConsumer(this.jsm, STREAM_URGENT, urgentConsumerName(this.partition), urgentPartitionFilter(this.partition), CONSUMER_LIMITS.engine);
+        const consumer = await this.js.consumers.get(STREAM_URGENT, urgentConsumerName(this.partition));
+        const messages = await consumer.consume({ max_messages: 64 });
+        this.messages = messages;
+        for await (const m of messages) {
+          if (this.stopping) break;
+          let parsed;
+          try {
+            parsed = TelemetryRecordSchema.safeParse(unpack(m.data));
+          } catch {
+            parsed = undefined;
+          }
+          if (parsed?.success) {
+            const r = parsed.data;
+            const events = alarmEvents(r).map((o) => derived({ tenantId: r.tenantId, deviceId: r.deviceId }, o).event);
+            await Promise.all(events.map((e) => this.js.publish(outSubject(e.tenantId, e.type, e.deviceId), pack(e), { msgID: e.id })));
+            this.stats.alarms += events.length;
+          } else {
+            this.log.error({ subject: m.subject, seq: m.seq }, 'unreadable urgent record; the bulk lane will dead-letter it');
+          }
+          m.ack();
+        }
+      } catch (err) {
+        if (this.stopping) return;
+        this.log.warn({ partition: this.partition, err: String((err as Error).message ?? err) }, 'urgent lane interrupted; resuming');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.messages?.stop?.();
+    await Promise.race([this.loop, new Promise((r) => setTimeout(r, 2000))]);
+  }
+}
