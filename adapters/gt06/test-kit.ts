@@ -1,3 +1,4 @@
+import { stepSnapshot } from '../tcp/conformance.ts';
 import type { ProtocolSession, SessionLimits, SessionStep } from '../tcp/protocol-session.ts';
 import { Gt06Framer } from './framer.ts';
 import { createGt06Session } from './session.ts';
@@ -19,17 +20,9 @@ export function hex(s: string): Buffer {
 export type StepSnapshot = Record<string, unknown>;
 
 export function snapshot(step: SessionStep): StepSnapshot {
-  switch (step.kind) {
-    case 'identify':
-      return { kind: step.kind, deviceId: step.deviceId, accept: step.accept?.toString('hex'), reject: step.reject?.toString('hex') };
-    case 'records':
-      return { kind: step.kind, records: step.records, reply: step.reply?.toString('hex'), skipped: step.skipped };
-    case 'reply':
-      return { kind: step.kind, reply: step.reply.toString('hex') };
-    case 'ignored':
-    case 'close':
-      return { kind: step.kind, code: step.error.code, message: step.error.message };
-  }
+  const base = stepSnapshot(step);
+  // GT06 tests also pin the error message, not only its code.
+  return step.kind === 'ignored' || step.kind === 'close' ? { ...base, message: step.error.message } : base;
 }
 
 /** Feeds chunks in order and returns every step as a snapshot. */

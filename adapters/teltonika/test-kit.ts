@@ -1,3 +1,4 @@
+import { stepSnapshot } from '../tcp/conformance.ts';
 import { expect } from 'vitest';
 import {
   DEFAULT_TENANT,
@@ -49,21 +50,9 @@ export function cut(buf: Buffer, points: readonly number[]): Buffer[] {
   return parts;
 }
 
-/** Steps reduced to comparable plain data (errors by code, buffers as hex). */
+/** Steps reduced to comparable plain data (errors by code, buffers as hex): the shared conformance form. */
 export function summarize(steps: readonly SessionStep[]): unknown[] {
-  return steps.map((s) => {
-    switch (s.kind) {
-      case 'identify':
-        return { kind: s.kind, deviceId: s.deviceId, accept: s.accept?.toString('hex'), reject: s.reject?.toString('hex') };
-      case 'records':
-        return { kind: s.kind, records: s.records, reply: s.reply?.toString('hex'), skipped: s.skipped };
-      case 'reply':
-        return { kind: s.kind, reply: s.reply.toString('hex') };
-      case 'ignored':
-      case 'close':
-        return { kind: s.kind, code: s.error.code };
-    }
-  });
+  return steps.map(stepSnapshot);
 }
 
 /** A decoded record must become a valid model record once ingest adds its fields. */

@@ -65,40 +65,27 @@ for (const p of data.partitions) {
   r.start();
 }
 
+/** Answers `<filter>` requests of one partition: `{ found, view }` from the given lookup. */
 const subs: Subscription[] = [];
-for (const [p, runner] of driverRunners) {
-  const sub = nc.subscribe(driverQueryPartitionFilter(p), { queue: 'engine' });
+function answer(filter: string, what: string, lookup: (tenant: TenantId, key: string, body: Uint8Array) => Promise<unknown>): void {
+  const sub = nc.subscribe(filter, { queue: 'engine' });
   subs.push(sub);
   void (async () => {
     for await (const q of sub) {
       const s = parsePartitionedSubject(q.subject);
       if (!s) continue;
       try {
-        const { driverId } = unpack(q.data) as { driverId: string };
-        const view = await runner.view(s.tenant as TenantId, driverId);
+        const view = await lookup(s.tenant as TenantId, s.device, q.data);
         q.respond(pack(view ? { found: true, view } : { found: false }));
       } catch (err) {
-        log.warn({ subject: q.subject, err: String(err) }, 'driver query failed');
+        log.warn({ subject: q.subject, err: String(err) }, `${what} query failed`);
       }
     }
   })();
 }
-for (const [p, runner] of runners) {
-  const sub = nc.subscribe(queryPartitionFilter(p), { queue: 'engine' });
-  subs.push(sub);
-  void (async () => {
-    for await (const q of sub) {
-      const s = parsePartitionedSubject(q.subject);
-      if (!s) continue;
-      try {
-        const view = await runner.view(s.tenant as TenantId, s.device as DeviceId);
-        q.respond(pack(view ? { found: true, view } : { found: false }));
-      } catch (err) {
-        log.warn({ subject: q.subject, err: String(err) }, 'live-state query failed');
-      }
-    }
-  })();
-}
+for (const [p, runner] of runners) answer(queryPartitionFilter(p), 'live-state', (tenant, device) => runner.view(tenant, device as DeviceId));
+// The driver's token is in the subject; the real id (which may not fit a subject) is in the body.
+for (const [p, runner] of driverRunners) answer(driverQueryPartitionFilter(p), 'driver', (tenant, _token, body) => runner.view(tenant, (unpack(body) as { driverId: string }).driverId));
 
 const stats = () => {
   const out = {
