@@ -68,6 +68,8 @@ interface LiveActor {
  * out, and every actor at least every SLOW_TICK_MS (durations, dates).
  */
 const QUIET_TICK_MS = 10_000;
+/** Records handled at once in one partition (different devices; one device is always sequential). */
+const MAX_IN_FLIGHT = 64;
 const SLOW_TICK_MS = 60_000;
 /** Yield to the consumers every this many actors, so a sweep never stalls the partition. */
 const TICK_SLICE = 500;
@@ -99,6 +101,10 @@ export class PartitionRunner {
   private actors = new Map<string, LiveActor>();
   private pending: JsMsg[] = [];
   private readonly failures = new Map<number, number>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly inFlight = new Set<Promise<void>>();
+  /** An I/O failure inside a handled record (NATS down...): the partition resumes from its ack floor. */
+  private failure: Error | undefined;
   /** Stream sequences sent to the dead-letter subject: skipped on every replay. */
   private readonly poisoned = new Set<number>();
   private stopping = false;
@@ -163,8 +169,14 @@ export class PartitionRunner {
         this.messages = messages;
         for await (const m of messages) {
           if (this.stopping) break;
-          await this.handle(m);
-          if (this.restartRequested) break;
+          await this.dispatch(m);
+          if (this.restartRequested || this.failure) break;
+        }
+        await this.settle();
+        if (this.failure) {
+          const err = this.failure;
+          this.failure = undefined;
+          throw err;
         }
         if (this.restartRequested) await this.restartFromSnapshots();
       } catch (err) {
@@ -176,9 +188,42 @@ export class PartitionRunner {
     }
   }
 
+  /**
+   * Records of different devices are handled concurrently (waking an actor
+   * waits on KV reads), records of one device strictly in stream order: each
+   * device has a promise chain. Acks stay batched at flush, so ordering across
+   * devices does not matter to them; the ack floor and the per-actor sequence
+   * make replays exact.
+   */
+  private dispatch(m: JsMsg): Promise<unknown> {
+    const s = parsePartitionedSubject(m.subject);
+    const key = s ? `${s.tenant}.${s.device}` : m.subject;
+    const prev = this.chains.get(key) ?? Promise.resolve();
+    const next: Promise<void> = prev
+      .then(() => (this.failure || this.restartRequested ? undefined : this.handle(m)))
+      .catch((err: unknown) => {
+        this.failure ??= err as Error;
+      })
+      .finally(() => {
+        // The consume loop may be waiting for a message that is not coming: end it so the partition restarts now.
+        if (this.failure || this.restartRequested) this.messages?.stop?.();
+        this.inFlight.delete(next);
+        if (this.chains.get(key) === next) this.chains.delete(key);
+      });
+    this.chains.set(key, next);
+    this.inFlight.add(next);
+    return this.inFlight.size >= MAX_IN_FLIGHT ? Promise.race(this.inFlight) : Promise.resolve();
+  }
+
+  /** Waits for every record being handled. */
+  private async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
   /** Forget everything unacknowledged; the rewind brings it back in order. */
   private async dropAll(): Promise<void> {
     this.messages?.stop?.();
+    await this.settle();
     await this.flushing;
     for (const a of this.actors.values()) a.actor.stop();
     this.actors.clear();
@@ -416,6 +461,7 @@ export class PartitionRunner {
     this.stopping = true;
     this.messages?.stop?.();
     await Promise.race([this.loop, new Promise((r) => setTimeout(r, 2000))]);
+    await this.settle();
     await this.flush();
   }
 }
