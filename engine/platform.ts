@@ -120,11 +120,13 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
       const adapterLog = log.child({ role: 'adapter' });
       const publish = (records: TelemetryRecord[]) => publisher.publish(records);
       const common = { host: config.host, tenant: DEFAULT_TENANT, admission: registry, publish };
+      const limits = { maxConnectionsPerAddress: config.tcpMaxPerAddress };
       const teltonika = await startTcpListener({
         ...common,
         port: config.teltonikaPort,
         protocol: 'teltonika',
-        createSession: (limits) => createTeltonikaSession(limits),
+        limits,
+        createSession: (l) => createTeltonikaSession(l),
         log: adapterLog,
       });
       stops.push(() => teltonika.close());
@@ -135,7 +137,8 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
         ...common,
         port: config.gt06Port,
         protocol: 'gt06',
-        createSession: (limits) => createGt06Session(limits),
+        limits,
+        createSession: (l) => createGt06Session(l),
         log: adapterLog,
       });
       stops.push(() => gt06.close());

@@ -41,6 +41,7 @@ export const EnvSchema = z.object({
   FLEET_SNAPSHOT_EVERY_MS: z.coerce.number({ message: 'must be milliseconds' }).int().min(50).max(60_000).default(2000),
   FLEET_PASSIVATE_AFTER_S: z.coerce.number({ message: 'must be a number of seconds' }).int().min(1).default(3600),
   FLEET_MAX_ATTEMPTS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(100).default(5),
+  FLEET_TCP_MAX_PER_ADDRESS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(1024),
   FLEET_NATS_PORT: port(4222),
   FLEET_NATS_SYNC: z.enum(['always', 'default']).default('always'),
   FLEET_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -74,6 +75,8 @@ export interface FleetConfig {
   snapshotEveryMs: number;
   passivateAfterMs: number;
   maxAttempts: number;
+  /** Device connections accepted from one IP address (a NAT'd APN puts many trackers behind one). */
+  tcpMaxPerAddress: number;
   natsPort: number;
   natsSync: 'always' | 'default';
   logLevel: Env['FLEET_LOG_LEVEL'];
@@ -135,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetConfig {
     snapshotEveryMs: e.FLEET_SNAPSHOT_EVERY_MS,
     passivateAfterMs: e.FLEET_PASSIVATE_AFTER_S * 1000,
     maxAttempts: e.FLEET_MAX_ATTEMPTS,
+    tcpMaxPerAddress: e.FLEET_TCP_MAX_PER_ADDRESS,
     natsPort: e.FLEET_NATS_PORT,
     natsSync: e.FLEET_NATS_SYNC,
     logLevel: e.FLEET_LOG_LEVEL,
