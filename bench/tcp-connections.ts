@@ -110,9 +110,13 @@ try {
     connections: N,
     recordsPerPacket: R,
     connectAndHandshakeS: connectS,
-    tcpPath: { unansweredDevices: unanswered, records: total, seconds: pathS, recordsPerS: Math.round(total / pathS), ackLatencyMs: { p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), max: latencies.at(-1) } },
+    tcpPath: {
+      unansweredDevices: unanswered,
+      recordsAcked: (N - unanswered) * R,
+      seconds: pathS,
+      recordsPerS: Math.round(((N - unanswered) * R) / pathS), ackLatencyMs: { p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), max: latencies.at(-1) } },
     baselineJetStream: { records: total, seconds: baseS, recordsPerS: Math.round(total / baseS) },
-    ratio: Math.round((total / pathS / (total / baseS)) * 100) / 100,
+    ratio: Math.round((((N - unanswered) * R) / pathS / (total / baseS)) * 100) / 100,
     platformRssBytes: p.rssBytes(),
   };
   console.log(JSON.stringify(result, null, 2));
