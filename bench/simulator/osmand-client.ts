@@ -1,5 +1,16 @@
 import http from 'node:http';
+import type { SimDevice, SimRecord } from './device.ts';
+import { markAcked, markSent, retryDelayMs, type ClientContext, type ProtocolClient } from './client.ts';
 import type { VehicleState } from './vehicle.ts';
+
+/**
+ * OsmAnd / Traccar Client over HTTP with keep-alive. `reportOsmand` is the
+ * one-shot report the FLEET_DEMO fleet uses; `OsmandClient` is the bench's
+ * store-and-forward device: one request in flight, the record kept until the
+ * answer is 200, live records as a query-string GET, a replayed backlog as
+ * JSON batches (the background-geolocation form, up to `replayBatch` a
+ * request).
+ */
 
 const KMH_TO_KNOTS = 1 / 1.852;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -24,4 +35,132 @@ export function reportOsmand(host: string, port: number, v: VehicleState, timeMs
     req.on('timeout', () => req.destroy());
     req.end();
   });
+}
+
+/** The query string of one record (speed in knots, time in epoch ms, which the platform accepts). */
+export function osmandQuery(id: string, r: SimRecord): string {
+  let q =
+    `id=${id}&timestamp=${r.deviceTime}&lat=${r.lat}&lon=${r.lon}&speed=${(r.speedKmh * KMH_TO_KNOTS).toFixed(2)}` +
+    `&bearing=${r.headingDeg}&altitude=${r.altitudeM}&sat=${r.satellites}&ignition=${r.ignition}&motion=${r.moving}` +
+    `&odometer=${r.odometerM}&batt=${Math.min(100, Math.round((r.batteryMv - 3300) / 9))}`;
+  if (r.driverId) q += `&driverUniqueId=${r.driverId}`;
+  if (r.alarm) q += `&alarm=${r.alarm === 'panic' ? 'sos' : 'crash'}`;
+  if (r.obd) q += `&rpm=${r.obd.rpm}&coolantTemp=${r.obd.coolantC}&fuel=${r.obd.fuelLevelPct}`;
+  if (r.probesC) r.probesC.forEach((t, i) => (q += `&temp${i + 1}=${t}`));
+  return q;
+}
+
+/** A batch of records in the JSON form (speed in m/s). */
+export function osmandJsonBody(id: string, records: readonly SimRecord[]): string {
+  return JSON.stringify({
+    device_id: id,
+    location: records.map((r) => ({
+      timestamp: r.deviceTime,
+      coords: { latitude: r.lat, longitude: r.lon, speed: r.speedKmh / 3.6, heading: r.headingDeg, altitude: r.altitudeM, accuracy: 5 },
+      is_moving: r.moving,
+      odometer: r.odometerM,
+      battery: { level: 0.8, is_charging: r.ignition },
+    })),
+  });
+}
+
+/** The keep-alive pool the bench's OsmAnd devices share (phones each hold one; a pool keeps our socket count sane). */
+export function createOsmandAgent(maxSockets: number): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
+}
+
+export class OsmandClient implements ProtocolClient {
+  private inflight: SimRecord[] = [];
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly device: SimDevice,
+    private readonly ctx: ClientContext,
+    private readonly port: number,
+    private readonly agent: http.Agent,
+  ) {}
+
+  get idle(): boolean {
+    return this.inflight.length === 0;
+  }
+
+  get inflightCount(): number {
+    return this.inflight.length;
+  }
+
+  kick(): void {
+    if (this.ctx.stopped || this.inflight.length > 0 || this.retryTimer || !this.device.online || !this.device.pending) return;
+    const d = this.device;
+    const first = d.oldestQueued();
+    // An alarm goes alone in the query form (the JSON form has no alarm field); a backlog goes in batches.
+    const max = first?.alarm ? 1 : d.hasHistory || d.queued > 1 ? this.ctx.opts.replayBatch : 1;
+    const batch = d.next(max);
+    if (batch.length === 0) return;
+    if (batch.length > 1 && batch.some((r) => r.alarm)) {
+      // keep alarms on the query form: send the leading ones now, the rest after
+      const cut = batch.findIndex((r) => r.alarm);
+      d.requeue(batch.splice(cut === 0 ? 1 : cut));
+    }
+    this.send(batch);
+  }
+
+  private send(batch: SimRecord[]): void {
+    this.inflight = batch;
+    markSent(this.ctx, batch);
+    for (const r of batch) this.device.noteLiveSend(r);
+    const single = batch.length === 1;
+    const body = single ? undefined : osmandJsonBody(this.device.id, batch);
+    const req = http.request(
+      {
+        host: this.ctx.opts.host,
+        port: this.port,
+        path: single ? `/?${osmandQuery(this.device.id, batch[0]!)}` : '/',
+        method: single ? 'GET' : 'POST',
+        agent: this.agent,
+        headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {},
+        timeout: this.ctx.opts.ackTimeoutMs,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c.length < 512 ? c : ''));
+        res.on('end', () => {
+          if (res.statusCode === 200) {
+            const dup = /"duplicates"\s*:\s*(\d+)/.exec(text);
+            if (dup) this.ctx.stats.counters.platformDuplicates += Number(dup[1]);
+          }
+          this.done(res.statusCode === 200);
+        });
+        res.on('error', () => this.done(false));
+      },
+    );
+    req.on('error', () => this.done(false));
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.end(body);
+  }
+
+  private done(ok: boolean): void {
+    const batch = this.inflight;
+    if (batch.length === 0) return; // already settled (error after end)
+    this.inflight = [];
+    if (ok) {
+      this.failures = 0;
+      markAcked(this.ctx, this.device, batch);
+      this.kick();
+      return;
+    }
+    this.ctx.stats.counters.sendFailures++;
+    this.failures++;
+    this.device.requeue(batch);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.kick();
+    }, retryDelayMs(this.failures));
+  }
+
+  close(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
 }

@@ -1,41 +1,56 @@
-import { seededRandom } from './random.ts';
+import { Rng } from './random.ts';
 
 /**
  * A simulated vehicle, pure: advance(dtS) moves it along waypoints around a
- * depot city with a speed profile (accelerate, cruise, brake for the waypoint),
- * parks with ignition off for a while at some waypoints, and says when it is
- * due to report (moving trackers report often, parked ones rarely).
+ * depot city with a speed profile (pull away, cruise with some wobble, stop
+ * at traffic lights, brake for the waypoint), and an ignition cycle around
+ * each stop: idle before pulling away, idle a little after arriving, then
+ * ignition off and parked for minutes to hours. It says when it is due to
+ * report: trackers report often while the ignition is on, rarely while
+ * parked, and at once when the ignition changes (as Teltonika's eventual IO
+ * records do). Everything random comes from the seed.
  */
 
 export interface City {
   name: string;
   lat: number;
   lon: number;
+  altitudeM: number;
 }
 
 export const DEPOTS: City[] = [
-  { name: 'Rotterdam', lat: 51.92, lon: 4.48 },
-  { name: 'Hamburg', lat: 53.55, lon: 9.99 },
-  { name: 'Lyon', lat: 45.76, lon: 4.84 },
-  { name: 'Milan', lat: 45.46, lon: 9.19 },
-  { name: 'Warsaw', lat: 52.23, lon: 21.01 },
-  { name: 'Madrid', lat: 40.42, lon: -3.7 },
-  { name: 'Prague', lat: 50.08, lon: 14.43 },
-  { name: 'Antwerp', lat: 51.22, lon: 4.4 },
+  { name: 'Rotterdam', lat: 51.92, lon: 4.48, altitudeM: 0 },
+  { name: 'Hamburg', lat: 53.55, lon: 9.99, altitudeM: 8 },
+  { name: 'Lyon', lat: 45.76, lon: 4.84, altitudeM: 175 },
+  { name: 'Milan', lat: 45.46, lon: 9.19, altitudeM: 120 },
+  { name: 'Warsaw', lat: 52.23, lon: 21.01, altitudeM: 100 },
+  { name: 'Madrid', lat: 40.42, lon: -3.7, altitudeM: 650 },
+  { name: 'Prague', lat: 50.08, lon: 14.43, altitudeM: 235 },
+  { name: 'Antwerp', lat: 51.22, lon: 4.4, altitudeM: 10 },
 ];
+
+export type VehiclePhase = 'parked' | 'warming' | 'driving' | 'traffic-stop' | 'arriving';
 
 export interface VehicleState {
   id: string;
   lat: number;
   lon: number;
+  altitudeM: number;
   speedKmh: number;
   headingDeg: number;
   ignition: boolean;
+  satellites: number;
   /** Seconds left parked. */
   parkedS: number;
   target: { lat: number; lon: number };
   cruiseKmh: number;
   sinceReportS: number;
+  phase: VehiclePhase;
+  /** Seconds left in the current warming / traffic-stop / arriving phase. */
+  phaseS: number;
+  odometerM: number;
+  /** Seconds the engine has run (ignition on). */
+  engineS: number;
 }
 
 const EARTH_M = 6_371_000;
@@ -57,23 +72,33 @@ function bearingDeg(a: { lat: number; lon: number }, b: { lat: number; lon: numb
 
 export class SimulatedVehicle {
   readonly state: VehicleState;
+  private readonly rng: Rng;
   private readonly rnd: () => number;
-  private readonly depot: City;
+  readonly depot: City;
+  private ignitionChanged = false;
 
   constructor(id: string, seed: number) {
-    this.rnd = seededRandom(seed);
+    this.rng = new Rng(seed);
+    this.rnd = () => this.rng.next();
     this.depot = DEPOTS[Math.floor(this.rnd() * DEPOTS.length)]!;
     const start = this.pointNearDepot();
+    const parked = this.rnd() > 0.6;
     this.state = {
       id,
       ...start,
+      altitudeM: this.depot.altitudeM,
       speedKmh: 0,
-      headingDeg: 0,
-      ignition: this.rnd() > 0.3,
-      parkedS: this.rnd() > 0.7 ? this.rnd() * 600 : 0,
+      headingDeg: Math.floor(this.rnd() * 360),
+      ignition: !parked,
+      satellites: 7 + Math.floor(this.rnd() * 6),
+      parkedS: parked ? this.parkDuration() : 0,
       target: this.pointNearDepot(),
       cruiseKmh: 40 + this.rnd() * 50,
       sinceReportS: this.rnd() * 5,
+      phase: parked ? 'parked' : 'driving',
+      phaseS: 0,
+      odometerM: Math.floor(20_000_000 + this.rnd() * 400_000_000),
+      engineS: Math.floor(this.rnd() * 20_000 * 3600),
     };
   }
 
@@ -81,41 +106,102 @@ export class SimulatedVehicle {
     return { lat: this.depot.lat + (this.rnd() - 0.5) * 0.6, lon: this.depot.lon + (this.rnd() - 0.5) * 0.9 };
   }
 
+  /** Most stops are short deliveries; some vehicles stand for hours. */
+  private parkDuration(): number {
+    return this.rnd() < 0.12 ? 3600 + this.rnd() * 3 * 3600 : 120 + this.rnd() * 900;
+  }
+
+  private setIgnition(on: boolean): void {
+    if (this.state.ignition !== on) this.ignitionChanged = true;
+    this.state.ignition = on;
+  }
+
+  private newLeg(): void {
+    const s = this.state;
+    s.target = this.pointNearDepot();
+    const legM = distanceM(s, s.target);
+    // Longer legs run on ring roads and motorways.
+    s.cruiseKmh = legM > 25_000 ? 75 + this.rnd() * 35 : 35 + this.rnd() * 45;
+  }
+
+  private drive(dtS: number): void {
+    const s = this.state;
+    const left = distanceM(s, s.target);
+    if (s.phase === 'driving' && s.speedKmh > 20 && left > 300 && this.rnd() < dtS / 240) {
+      // Traffic light or jam: brake to a stand with the engine running.
+      s.phase = 'traffic-stop';
+      s.phaseS = 10 + this.rnd() * 60;
+    }
+    const brakeM = (s.speedKmh / 3.6) ** 2 / 2; // ~1 m/s² deceleration
+    const braking = s.phase === 'traffic-stop' || left < brakeM + 30;
+    const wanted = braking ? (s.phase === 'traffic-stop' ? 0 : Math.max(10, s.speedKmh - 7 * dtS)) : s.cruiseKmh + (this.rnd() - 0.5) * 6;
+    const accel = wanted > s.speedKmh ? 6 : 9; // km/h per second
+    s.speedKmh = Math.max(0, Math.min(s.speedKmh + Math.sign(wanted - s.speedKmh) * Math.min(Math.abs(wanted - s.speedKmh), accel * dtS), 130));
+    s.headingDeg = bearingDeg(s, s.target);
+    const stepM = (s.speedKmh / 3.6) * dtS;
+    s.odometerM += Math.min(stepM, left);
+    if (stepM >= left) {
+      s.lat = s.target.lat;
+      s.lon = s.target.lon;
+      if (this.rnd() < 0.35) {
+        s.phase = 'arriving';
+        s.phaseS = 10 + this.rnd() * 40;
+        s.speedKmh = 0;
+      } else this.newLeg();
+    } else {
+      const br = rad(s.headingDeg);
+      s.lat += deg((stepM * Math.cos(br)) / EARTH_M);
+      s.lon += deg((stepM * Math.sin(br)) / (EARTH_M * Math.cos(rad(s.lat))));
+    }
+    s.altitudeM = Math.max(0, s.altitudeM + (this.rnd() - 0.5) * 2 * dtS * (s.speedKmh / 50));
+  }
+
   /** Move dtS seconds; returns true when the vehicle is due to report. */
   advance(dtS: number, movingEveryS = 5, parkedEveryS = 60): boolean {
     const s = this.state;
     s.sinceReportS += dtS;
-    if (s.parkedS > 0) {
-      s.parkedS -= dtS;
-      s.speedKmh = 0;
-      if (s.parkedS <= 0) {
-        s.ignition = true;
-        s.target = this.pointNearDepot();
-        s.cruiseKmh = 40 + this.rnd() * 50;
-      }
-    } else {
-      const left = distanceM(s, s.target);
-      const brakeM = (s.speedKmh / 3.6) ** 2 / 2; // ~1 m/s² deceleration
-      const wanted = left < brakeM + 30 ? Math.max(10, s.speedKmh - 7 * dtS) : s.cruiseKmh + (this.rnd() - 0.5) * 6;
-      s.speedKmh = Math.max(0, Math.min(s.speedKmh + Math.sign(wanted - s.speedKmh) * Math.min(Math.abs(wanted - s.speedKmh), 8 * dtS), 130));
-      s.headingDeg = bearingDeg(s, s.target);
-      const stepM = (s.speedKmh / 3.6) * dtS;
-      if (stepM >= left) {
-        s.lat = s.target.lat;
-        s.lon = s.target.lon;
-        if (this.rnd() < 0.35) {
-          s.parkedS = 120 + this.rnd() * 900;
-          s.ignition = false;
-          s.speedKmh = 0;
-        } else s.target = this.pointNearDepot();
-      } else {
-        const br = rad(s.headingDeg);
-        s.lat += deg((stepM * Math.cos(br)) / EARTH_M);
-        s.lon += deg((stepM * Math.sin(br)) / (EARTH_M * Math.cos(rad(s.lat))));
-      }
+    if (s.ignition) s.engineS += dtS;
+    switch (s.phase) {
+      case 'parked':
+        s.speedKmh = 0;
+        s.parkedS -= dtS;
+        if (s.parkedS <= 0) {
+          s.parkedS = 0;
+          s.phase = 'warming';
+          s.phaseS = 15 + this.rnd() * 90;
+          this.setIgnition(true);
+        }
+        break;
+      case 'warming':
+      case 'arriving':
+        s.speedKmh = 0;
+        s.phaseS -= dtS;
+        if (s.phaseS <= 0) {
+          if (s.phase === 'warming') {
+            s.phase = 'driving';
+            this.newLeg();
+          } else {
+            s.phase = 'parked';
+            s.parkedS = this.parkDuration();
+            this.setIgnition(false);
+          }
+        }
+        break;
+      case 'traffic-stop':
+        if (s.speedKmh > 0) this.drive(dtS);
+        else {
+          s.phaseS -= dtS;
+          if (s.phaseS <= 0) s.phase = 'driving';
+        }
+        break;
+      case 'driving':
+        this.drive(dtS);
+        break;
     }
-    const every = s.speedKmh > 0 ? movingEveryS : parkedEveryS;
-    if (s.sinceReportS >= every) {
+    if (this.rnd() < dtS / 600) s.satellites = Math.max(3, Math.min(16, s.satellites + (this.rnd() < 0.5 ? -1 : 1)));
+    const every = s.ignition ? movingEveryS : parkedEveryS;
+    if (s.sinceReportS >= every || this.ignitionChanged) {
+      this.ignitionChanged = false;
       s.sinceReportS = 0;
       return true;
     }

@@ -1,0 +1,156 @@
+/**
+ * `npm run bench -- <scenario> [--devices N] [--duration S] [--out FILE]`
+ *
+ * Scenarios: smoke, steady, peak, reconnect-storm, scale (see bench/README.md).
+ * Writes the JSON result (default bench/results/<scenario>-<timestamp>.json),
+ * an SVG chart beside it, and a table on stdout. Progress goes to stderr.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UsageError, intList, num, openFileLimits, parseFlags } from './harness/args.ts';
+import { profilesIn, renderProfiles, summarizeProfile } from './harness/cpuprofile.ts';
+import { renderSvg, renderTable } from './harness/report.ts';
+import type { BenchResult } from './harness/result.ts';
+import { SCENARIOS, runScenario, type Scenario } from './harness/scenarios.ts';
+import { parseMix } from './simulator/fleet.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const HELP = `npm run bench -- <scenario> [flags]
+
+scenarios:
+  smoke            200 devices, 15 s: a quick end-to-end check (the test runs it)
+  steady           20,000 devices at realistic intervals (default 60 s measured)
+  peak             raise the reporting rate step by step (x1, x2, x4...) until latency or lag breaks;
+                   --duration is per step (default 30 s); reports the highest sustained rate
+  reconnect-storm  10,000 devices return from a dead zone with an hour of records each while
+                   alarms keep arriving (default 120 s observed); critical latency while it drains
+  scale            1k, 10k, 100k devices (--sizes): cost per record and memory per device
+
+flags:
+  --devices N          fleet size (scale: one size; storm: devices in the storm)
+  --duration S         seconds measured (peak: per step)
+  --out FILE           result JSON path (chart: same name, .svg)
+  --seed S             fleet seed (default 1)
+  --mix SPEC           e.g. osmand=0.4,teltonika=0.4,gt06=0.2 (the default)
+  --rate-scale X       steady/smoke/scale: divide reporting intervals by X; peak: first step
+  --sizes LIST         scale: fleet sizes, e.g. 1000,10000,100000
+  --warmup S           seconds before measuring
+  --max-steps N        peak: at most N steps (default 8)
+  --backlog S          reconnect-storm: seconds of records each returning device holds (default 3600)
+  --ceiling-duration S seconds of the raw JetStream ceiling (default 10; 0 skips it)
+  --partitions N       FLEET_PARTITIONS (default 64)   --shards N   FLEET_SHARDS (default 2)
+  --heap-devices N     actors in the heap-per-actor measurement (0 skips it)
+  --cpu-prof DIR       profile the platform (node --cpu-prof, every thread) into DIR
+  --quiet              no progress on stderr`;
+
+function ensureFileLimit(): void {
+  // Raise the soft open-file limit to the hard one for us and every child (platform, simulator), once.
+  const lim = openFileLimits();
+  if (!lim || lim.soft >= lim.hard || process.env['FLEET_BENCH_ULIMIT_RAISED']) return;
+  const hard = Number.isFinite(lim.hard) ? String(lim.hard) : 'unlimited';
+  const r = spawnSync('sh', ['-c', `ulimit -n ${hard} && exec "$0" "$@"`, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, FLEET_BENCH_ULIMIT_RAISED: '1' },
+  });
+  process.exit(r.status ?? 1);
+}
+
+async function main(): Promise<void> {
+  ensureFileLimit();
+  const { values: v, positionals } = parseFlags(
+    process.argv.slice(2),
+    {
+      devices: { type: 'string' },
+      duration: { type: 'string' },
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      mix: { type: 'string' },
+      'rate-scale': { type: 'string' },
+      sizes: { type: 'string' },
+      warmup: { type: 'string' },
+      'max-steps': { type: 'string' },
+      'ceiling-duration': { type: 'string' },
+      partitions: { type: 'string' },
+      shards: { type: 'string' },
+      'heap-devices': { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      backlog: { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    true,
+  );
+  if (v.help) {
+    process.stdout.write(HELP + '\n');
+    return;
+  }
+  if (positionals.length > 1) throw new UsageError(`one scenario at a time, got ${positionals.join(' ')}`);
+  const scenario = (positionals[0] ?? 'steady') as Scenario;
+  if (!SCENARIOS.includes(scenario)) throw new UsageError(`unknown scenario ${JSON.stringify(scenario)}; use one of ${SCENARIOS.join(', ')}`);
+  let mix;
+  if (v.mix) {
+    try {
+      mix = parseMix(v.mix);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  const quiet = v.quiet ?? false;
+  const t0 = Date.now();
+  const log = (m: string) => {
+    if (!quiet) process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}\n`);
+  };
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '');
+  const jsonPath = path.resolve(v.out ?? path.join(ROOT, 'bench/results', `${scenario}-${stamp}.json`));
+  fs.mkdirSync(path.dirname(jsonPath), { recursive: true });
+  const prefix = jsonPath.replace(/\.json$/i, '');
+  const cpuProfDir = v['cpu-prof'] ? path.resolve(v['cpu-prof']) : undefined;
+  if (cpuProfDir) fs.mkdirSync(cpuProfDir, { recursive: true });
+  const result: BenchResult = await runScenario(scenario, {
+    logPrefix: prefix,
+    ...(cpuProfDir ? { cpuProfDir } : {}),
+    ...(v.devices ? { devices: num('devices', v.devices, 0, { min: 1, int: true }) } : {}),
+    ...(v.duration ? { durationS: num('duration', v.duration, 0, { min: 1 }) } : {}),
+    ...(v['rate-scale'] ? { rateScale: num('rate-scale', v['rate-scale'], 1, { min: 0.01 }) } : {}),
+    ...(v.sizes ? { sizes: intList('sizes', v.sizes).filter((n, i, a) => a.indexOf(n) === i && n > 0) } : {}),
+    ...(v.warmup ? { warmupS: num('warmup', v.warmup, 0, { min: 0 }) } : {}),
+    ...(v['max-steps'] ? { maxSteps: num('max-steps', v['max-steps'], 8, { min: 1, int: true }) } : {}),
+    ...(v.backlog ? { backlogS: num('backlog', v.backlog, 3600, { min: 0, int: true }) } : {}),
+    ...(v['heap-devices'] ? { heapDevices: num('heap-devices', v['heap-devices'], 0, { min: 0, int: true }) } : {}),
+    ...(mix ? { mix } : {}),
+    seed: num('seed', v.seed, 1, { min: 0, int: true }),
+    partitions: num('partitions', v.partitions, 64, { min: 1, max: 4096, int: true }),
+    shards: num('shards', v.shards, 2, { min: 1, max: 64, int: true }),
+    ceilingS: num('ceiling-duration', v['ceiling-duration'], 10, { min: 0 }),
+    log,
+  });
+  const chartPath = `${prefix}.svg`;
+  result.files = { json: jsonPath, chart: chartPath };
+  fs.writeFileSync(jsonPath, JSON.stringify(result, null, 2) + '\n');
+  fs.writeFileSync(chartPath, renderSvg(result));
+  process.stdout.write(renderTable(result) + '\n');
+  if (result.platformCrashed) {
+    process.stderr.write(`bench: the platform crashed during the run; see ${prefix}.platform.log\n`);
+    process.exitCode = 3;
+  }
+  if (cpuProfDir) {
+    const files = profilesIn(cpuProfDir);
+    if (files.length === 0) process.stdout.write(`\nno profiles were written to ${cpuProfDir}\n`);
+    else process.stdout.write(`\nwhere the platform's time went (self time, ${cpuProfDir}):\n${renderProfiles(files.map((f) => summarizeProfile(f, 30)), 20)}\n`);
+  }
+}
+
+try {
+  await main();
+  process.exit(process.exitCode ?? 0);
+} catch (err) {
+  if (err instanceof UsageError) {
+    process.stderr.write(`bench: ${err.message}\n(npm run bench -- --help)\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`bench: failed: ${String((err as Error)?.stack ?? err)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,65 @@
+/**
+ * The platform's Prometheus text, the few families the bench reads, summed
+ * over their labels (shards, partitions).
+ */
+
+export interface PlatformMetrics {
+  t: number;
+  processed: number;
+  stored: number;
+  eventsStored: number;
+  lag: number;
+  actors: number;
+  wsPushed: number;
+  pendingAcks: number;
+  deadLetters: number;
+  storeFailures: number;
+  /** Largest single-partition lag. */
+  maxPartitionLag: number;
+  shardsUp: number;
+}
+
+export function parseProm(text: string): Map<string, { labels: string; value: number }[]> {
+  const out = new Map<string, { labels: string; value: number }[]>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
+    if (!m) continue;
+    // nats-server 2.9 can report a consumer's num_pending as an underflowed uint64: not a count.
+    if (Math.abs(Number(m[3])) > 2 ** 53) continue;
+    const list = out.get(m[1]!) ?? [];
+    list.push({ labels: m[2] ?? '', value: Number(m[3]) });
+    out.set(m[1]!, list);
+  }
+  return out;
+}
+
+export function platformMetrics(text: string, t = Date.now()): PlatformMetrics {
+  const p = parseProm(text);
+  const sum = (name: string) => (p.get(name) ?? []).reduce((s, e) => s + (Number.isFinite(e.value) ? e.value : 0), 0);
+  const max = (name: string) => (p.get(name) ?? []).reduce((s, e) => Math.max(s, e.value), 0);
+  return {
+    t,
+    processed: sum('fleet_records_processed_total'),
+    stored: sum('fleet_store_records_total'),
+    eventsStored: sum('fleet_store_events_total'),
+    lag: sum('fleet_consumer_lag'),
+    actors: sum('fleet_actors'),
+    wsPushed: sum('fleet_ws_pushed_total'),
+    pendingAcks: sum('fleet_pending_acks'),
+    deadLetters: sum('fleet_dead_letters_total'),
+    storeFailures: sum('fleet_store_failures_total'),
+    maxPartitionLag: max('fleet_consumer_lag'),
+    shardsUp: sum('fleet_shard_up'),
+  };
+}
+
+export async function scrape(httpBase: string): Promise<PlatformMetrics | undefined> {
+  try {
+    const res = await fetch(`${httpBase}/metrics`, { signal: AbortSignal.timeout(5000) });
+    if (!res.ok) return undefined;
+    return platformMetrics(await res.text());
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,100 @@
+import type { LatencySummary } from '../histogram.ts';
+import type { CeilingResult } from '../ceiling.ts';
+import type { ProcUsage } from './proc-stats.ts';
+
+/**
+ * The bench result: a contract other tools read (CI trend lines, dashboards).
+ * Fields named in the contract: scenario, devices, liveActors,
+ * recordsPerS.{acked,processed,stored}, ceiling.recordsPerS, ratio,
+ * latencyMs.{deviceToAck,deviceToWs,critical}.{p50,p99,max},
+ * heapPerActorBytes, rssBytes. Everything else is added detail; fields are
+ * only ever added, never renamed.
+ */
+
+export interface TimelinePoint {
+  /** Seconds since the simulator started. */
+  t: number;
+  ackedPerS: number;
+  processedPerS: number;
+  storedPerS: number;
+  generatedPerS: number;
+  lag: number;
+  actors: number;
+  backlog: number;
+  p99AckMs: number;
+  p99WsMs: number;
+  p99CriticalMs: number;
+  platformRssBytes: number;
+}
+
+export interface PeakStep {
+  rateScale: number;
+  offeredPerS: number;
+  ackedPerS: number;
+  processedPerS: number;
+  storedPerS: number;
+  lagStart: number;
+  lagEnd: number;
+  latencyMs: { deviceToAck: LatencySummary; deviceToWs: LatencySummary };
+  platformCores: number;
+  sustained: boolean;
+  reason: string;
+}
+
+export interface ScaleStep {
+  devices: number;
+  liveActors: number;
+  recordsPerS: { acked: number; processed: number; stored: number };
+  platformCores: number;
+  /** Platform CPU microseconds per processed record. */
+  cpuUsPerRecord: number;
+  /** All bench processes' CPU (platform, nats-server) per processed record. */
+  serverCpuUsPerRecord: number;
+  rssBytes: number;
+  /** The platform's RSS once started, before any device. */
+  baselineRssBytes: number;
+  /** (rssBytes - baselineRssBytes) / live actors. */
+  rssPerDeviceBytes: number;
+  latencyMs: { deviceToAck: LatencySummary; deviceToWs: LatencySummary };
+  mix: Record<string, number>;
+}
+
+export interface BenchResult {
+  scenario: string;
+  resultVersion: 1;
+  startedAt: string;
+  finishedAt: string;
+  machine: { cpus: number; cpuModel: string; memBytes: number; node: string; natsServer: string; openFiles: number | null };
+  devices: number;
+  mix: Record<string, number>;
+  seed: number;
+  durationS: number;
+  rateScale: number;
+  /** Device actors in memory at the end of the measured window (sum over shards). */
+  liveActors: number;
+  /** Over the measured window (after warm-up). */
+  recordsPerS: { offered: number; acked: number; processed: number; stored: number; wsPushed: number };
+  ceiling: { recordsPerS: number } & Partial<CeilingResult>;
+  /** recordsPerS.stored / ceiling.recordsPerS. */
+  ratio: number;
+  latencyMs: Record<string, LatencySummary>;
+  heapPerActorBytes: number | null;
+  heapMeasurement: Record<string, unknown> | null;
+  /** Peak resident memory of the platform process. */
+  rssBytes: number;
+  rssPerActorBytes: number | null;
+  cpu: Record<string, ProcUsage | number>;
+  costPerRecord: { platformCpuUs: number; serverCpuUs: number };
+  counts: Record<string, number>;
+  /** The platform process exited during the run (a crash): the figures are not a measurement of a working platform. */
+  platformCrashed: boolean;
+  drained: boolean;
+  drainS: number;
+  storedEqualsAcked: boolean;
+  timeline: TimelinePoint[];
+  steps?: PeakStep[];
+  scale?: ScaleStep[];
+  storm?: Record<string, unknown>;
+  notes: string[];
+  files: { json: string; chart: string };
+}

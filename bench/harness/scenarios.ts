@@ -1,0 +1,482 @@
+import { execFile } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { natsServerVersion, findNatsServer } from '../../engine/nats/managed-server.ts';
+import { measureCeiling, type CeilingResult } from '../ceiling.ts';
+import { Histogram, type LatencySummary } from '../histogram.ts';
+import { DEFAULT_MIX, type Mix } from '../simulator/fleet.ts';
+import { openFileLimits } from './args.ts';
+import type { ProcUsage } from './proc-stats.ts';
+import type { BenchResult, PeakStep, ScaleStep } from './result.ts';
+import { BenchSession, summaries, type SimSettings, type WindowStats } from './session.ts';
+
+/**
+ * The scenarios. Each measures the raw JetStream ceiling and the heap of a
+ * device actor first (alone on the machine), then runs the platform with
+ * the simulator and reports one BenchResult.
+ */
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export const SCENARIOS = ['smoke', 'steady', 'peak', 'reconnect-storm', 'scale'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export interface ScenarioOptions {
+  devices?: number;
+  durationS?: number;
+  seed: number;
+  mix?: Mix;
+  partitions: number;
+  shards: number;
+  ceilingS: number;
+  warmupS?: number;
+  rateScale?: number;
+  sizes?: number[];
+  maxSteps?: number;
+  heapDevices?: number;
+  /** reconnect-storm: seconds of records each returning device holds (default 3600). */
+  backlogS?: number;
+  /** Path prefix for the platform's log (`<prefix>.platform.log`). */
+  logPrefix?: string;
+  /** Profile the platform (main thread and shard workers) with node --cpu-prof into this folder. */
+  cpuProfDir?: string;
+  log: (msg: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const EMPTY: LatencySummary = new Histogram().summary();
+
+/** Run the heap-per-actor measurement in its own process (it needs --expose-gc and a quiet heap). */
+export function measureActorHeap(devices: number, seconds: number, log: (m: string) => void): Promise<Record<string, unknown> | null> {
+  return new Promise((resolve) => {
+    log(`measuring heap per device actor (${devices} actors, ~${Math.round(seconds / 12)} records each)`);
+    execFile(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', path.join(ROOT, 'bench/harness/actor-heap.ts'), '--devices', String(devices), '--seconds', String(seconds)],
+      { cwd: ROOT, timeout: 600_000, maxBuffer: 1 << 20 },
+      (err, stdout, stderr) => {
+        if (err) {
+          log(`heap measurement failed: ${String(stderr || err.message).slice(0, 500)}`);
+          resolve(null);
+          return;
+        }
+        try {
+          resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>);
+        } catch {
+          resolve(null);
+        }
+      },
+    );
+  });
+}
+
+/** TCP devices need a socket each in the simulator and in the platform: keep them within the open-file limit. */
+export function fitMix(devices: number, mix: Mix, notes: string[]): Mix {
+  const lim = openFileLimits();
+  if (!lim) return mix;
+  const budget = Math.max(0, lim.soft - 2500);
+  const tcp = devices * (mix.teltonika + mix.gt06);
+  if (tcp <= budget) return mix;
+  const k = budget / tcp;
+  const fitted: Mix = { osmand: 0, teltonika: mix.teltonika * k, gt06: mix.gt06 * k };
+  fitted.osmand = 1 - fitted.teltonika - fitted.gt06;
+  notes.push(
+    `${Math.round(tcp)} TCP devices would need more sockets than ulimit -n ${lim.soft} allows (hard limit ${lim.hard}); ran ${Math.round(budget)} TCP devices and the rest as OsmAnd (mix ${Object.entries(fitted)
+      .map(([p, v]) => `${p}=${v.toFixed(3)}`)
+      .join(',')}). Raise the limit (ulimit -n) to run the full mix.`,
+  );
+  return fitted;
+}
+
+function round(n: number, d = 0): number {
+  const f = 10 ** d;
+  return Math.round(n * f) / f;
+}
+
+interface Collected {
+  session: BenchSession;
+  window: WindowStats;
+  drain: Awaited<ReturnType<BenchSession['drain']>>;
+  latency?: Record<string, LatencySummary>;
+  extraNotes?: string[];
+}
+
+function assemble(
+  scenario: Scenario,
+  o: ScenarioOptions,
+  sim: SimSettings,
+  c: Collected,
+  ceiling: CeilingResult | undefined,
+  heap: Record<string, unknown> | null,
+  startedAt: Date,
+  durationS: number,
+): BenchResult {
+  const w = c.window;
+  const cpu: Record<string, ProcUsage | number> = { ...w.cpu };
+  const ours = Object.values(w.cpu).reduce((s, u) => s + u.cores, 0);
+  cpu['machine'] = w.machineCores;
+  cpu['other'] = round(Math.max(0, w.machineCores - ours), 2);
+  const platformCores = w.cpu['platform']?.cores ?? 0;
+  const natsCores = w.cpu['natsServer']?.cores ?? 0;
+  const rss = Math.max(w.cpu['platform']?.maxRssBytes ?? 0, ...c.session.timeline.map((p) => p.platformRssBytes));
+  const baseline = c.session.baselineRssBytes;
+  const ceilingRate = ceiling?.recordsPerS ?? 0;
+  const nats = findNatsServer();
+  const lim = openFileLimits();
+  const notes = [...c.session.notes, ...(c.extraNotes ?? [])];
+  if ((cpu['other'] as number) > 0.3) {
+    notes.push(`other processes used ${(cpu['other'] as number).toFixed(2)} cores during the window: figures are pessimistic`);
+  }
+  if (ceiling && !ceiling.fsyncAlways) {
+    notes.push(`nats-server ${ceiling.natsServer} has no sync_interval: JetStream fsyncs every 2 min in both the ceiling and the platform`);
+  }
+  return {
+    scenario,
+    resultVersion: 1,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memBytes: os.totalmem(),
+      node: process.version,
+      natsServer: nats ? natsServerVersion(nats) : 'unknown',
+      openFiles: lim ? lim.soft : null,
+    },
+    devices: sim.devices,
+    mix: c.session.mix,
+    seed: sim.seed,
+    durationS: round(w.seconds, 1),
+    rateScale: sim.rateScale,
+    liveActors: w.actorsEnd,
+    recordsPerS: {
+      offered: round(w.offeredPerS),
+      acked: round(w.ackedPerS),
+      processed: round(w.processedPerS),
+      stored: round(w.storedPerS),
+      wsPushed: round(w.wsPushedPerS),
+    },
+    ceiling: ceiling ? { ...ceiling } : { recordsPerS: 0 },
+    ratio: ceilingRate > 0 ? round(w.storedPerS / ceilingRate, 3) : 0,
+    latencyMs: { ...(c.latency ?? w.latency) },
+    heapPerActorBytes: heap && typeof heap['heapPerActorBytes'] === 'number' ? heap['heapPerActorBytes'] : null,
+    heapMeasurement: heap,
+    rssBytes: rss,
+    rssPerActorBytes: w.actorsEnd > 0 && baseline > 0 ? Math.round((rss - baseline) / w.actorsEnd) : null,
+    cpu,
+    costPerRecord: {
+      platformCpuUs: w.processedPerS > 0 ? round((platformCores * 1e6) / w.processedPerS, 1) : 0,
+      serverCpuUs: w.processedPerS > 0 ? round(((platformCores + natsCores) * 1e6) / w.processedPerS, 1) : 0,
+    },
+    counts: {
+      generated: c.drain.counters.generated,
+      acked: c.drain.acked,
+      ackedBuffered: c.drain.counters.ackedBuffered,
+      processed: c.drain.processed,
+      stored: c.drain.stored,
+      sent: c.drain.counters.sent,
+      resent: c.drain.counters.resent,
+      platformDuplicates: c.drain.counters.platformDuplicates,
+      sendFailures: c.drain.counters.sendFailures,
+      connects: c.drain.counters.connects,
+      connectFailures: c.drain.counters.connectFailures,
+      alarmsRaised: c.drain.counters.alarmsRaised,
+      criticalEvents: c.drain.counters.criticalEvents,
+      heartbeats: c.drain.counters.heartbeats,
+      wsItems: c.drain.counters.wsItems,
+      ...Object.fromEntries(Object.entries(c.drain.counters.ackedByProtocol).map(([p, v]) => [`acked.${p}`, v])),
+    },
+    platformCrashed: c.session.platformDied > 0,
+    drained: c.drain.drained,
+    drainS: round(c.drain.seconds, 1),
+    storedEqualsAcked: c.drain.stored === c.drain.acked,
+    timeline: c.session.timeline,
+    notes,
+    files: { json: '', chart: '' },
+    ...(durationS ? {} : {}),
+  };
+}
+
+async function prelude(o: ScenarioOptions, heapDevices: number, heapSeconds: number): Promise<{ ceiling: CeilingResult | undefined; heap: Record<string, unknown> | null }> {
+  let ceiling: CeilingResult | undefined;
+  if (o.ceilingS > 0) {
+    o.log(`measuring the raw JetStream ceiling (${o.ceilingS} s)`);
+    ceiling = await measureCeiling({ durationS: o.ceilingS, warmupS: Math.min(2, o.ceilingS), partitions: o.partitions, consumers: o.shards, seed: o.seed, log: o.log });
+  }
+  const heap = heapDevices > 0 ? await measureActorHeap(heapDevices, heapSeconds, o.log) : null;
+  return { ceiling, heap };
+}
+
+function platformEnv(o: ScenarioOptions): Record<string, string> {
+  return {
+    FLEET_SHARDS: String(o.shards),
+    FLEET_PARTITIONS: String(o.partitions),
+    ...(o.cpuProfDir
+      ? {
+          NODE_OPTIONS: `--import ${path.join(ROOT, 'bench/harness/cpu-profile-hook.mjs')}`,
+          BENCH_CPU_PROF_DIR: o.cpuProfDir,
+          // platform start-up, warm-up and the measured window (peak: every step)
+          BENCH_CPU_PROF_MS: String(((o.warmupS ?? 15) + (o.durationS ?? 60) * (o.maxSteps ?? 1) + 8) * 1000),
+        }
+      : {}),
+  };
+}
+
+function sessionFiles(o: ScenarioOptions, suffix = ''): { platformLogFile?: string } {
+  return o.logPrefix ? { platformLogFile: `${o.logPrefix}${suffix}.platform.log` } : {};
+}
+
+function livePartitions(o: ScenarioOptions): string | undefined {
+  // Time actor pushes on a quarter of the partitions: enough samples, a quarter of the decoding cost.
+  return o.partitions >= 8 ? `0-${Math.max(0, Math.floor(o.partitions / 4) - 1)}` : undefined;
+}
+
+/** smoke and steady: realistic intervals, warm up, measure, drain. */
+async function steadyLike(scenario: Scenario, o: ScenarioOptions, defaults: { devices: number; durationS: number; warmupS: number; alarmsPerMin?: number; deadZones?: number }): Promise<BenchResult> {
+  const startedAt = new Date();
+  const devices = o.devices ?? defaults.devices;
+  const durationS = o.durationS ?? defaults.durationS;
+  const notes: string[] = [];
+  const { ceiling, heap } = await prelude(o, o.heapDevices ?? Math.min(devices, scenario === 'smoke' ? 200 : 1000), scenario === 'smoke' ? 240 : 600);
+  const sim: SimSettings = {
+    devices,
+    mix: fitMix(devices, o.mix ?? DEFAULT_MIX, notes),
+    seed: o.seed,
+    rateScale: o.rateScale ?? 1,
+    ...(defaults.alarmsPerMin !== undefined ? { alarmsPerMin: defaults.alarmsPerMin } : {}),
+    ...(defaults.deadZones !== undefined ? { deadZones: defaults.deadZones } : {}),
+    ...(livePartitions(o) ? { livePartitions: livePartitions(o)! } : {}),
+  };
+  const session = await BenchSession.start({ platformEnv: platformEnv(o), sim, log: o.log, ...sessionFiles(o) });
+  try {
+    const warmupS = o.warmupS ?? defaults.warmupS;
+    o.log(`warming up ${warmupS} s, then measuring ${durationS} s`);
+    await sleep(warmupS * 1000);
+    const mark = await session.mark();
+    await sleep(durationS * 1000);
+    const window = await session.end(mark);
+    o.log('draining: every device back in coverage, everything acknowledged and stored');
+    const drain = await session.drain(Math.max(60_000, durationS * 2000));
+    return assemble(scenario, o, { ...sim, mix: session.mix }, { session, window, drain, extraNotes: notes }, ceiling, heap, startedAt, durationS);
+  } finally {
+    await session.stop();
+  }
+}
+
+async function reconnectStorm(o: ScenarioOptions): Promise<BenchResult> {
+  const startedAt = new Date();
+  const stormDevices = o.devices ?? 10_000;
+  const alarmDevices = Math.max(20, Math.round(stormDevices / 50));
+  const devices = stormDevices + alarmDevices;
+  const durationS = o.durationS ?? 120;
+  const warmupS = o.warmupS ?? 10;
+  const notes: string[] = [];
+  const { ceiling, heap } = await prelude(o, o.heapDevices ?? Math.min(devices, 1000), 600);
+  const alarmsPerMin = 120;
+  const sim: SimSettings = {
+    devices,
+    mix: fitMix(devices, o.mix ?? DEFAULT_MIX, notes),
+    seed: o.seed,
+    rateScale: 1,
+    alarmsPerMin,
+    deadZones: 0,
+    storm: { devices: stormDevices, atS: warmupS, backlogS: o.backlogS ?? 3600 },
+    ...(livePartitions(o) ? { livePartitions: livePartitions(o)! } : {}),
+  };
+  notes.push(
+    `${stormDevices} devices come back at ${warmupS} s, each with ${((o.backlogS ?? 3600) / 60).toFixed(0)} minutes of records buffered; ${alarmDevices} other devices stay in coverage and raise ${alarmsPerMin} panic/crash alarms a minute`,
+  );
+  const session = await BenchSession.start({ platformEnv: platformEnv(o), sim, log: o.log, ...sessionFiles(o) });
+  try {
+    await sleep(Math.max(0, warmupS * 1000 - 1000));
+    const mark = await session.mark();
+    const stormAt = mark.t;
+    o.log(`storm: ${stormDevices} devices reconnect with ${o.backlogS ?? 3600} s of records each; observing ${durationS} s`);
+    await sleep(durationS * 1000);
+    const window = await session.end(mark);
+    // Keep the fleet live (records and alarms keep coming) until the storm's backlog is gone, or for at most
+    // 4x the window: critical latency is wanted for the whole time the backlog drains.
+    const liveUntil = Date.now() + Math.max(120, 4 * durationS) * 1000;
+    const cleared = () => {
+      const c = session.latestCounters();
+      const m = session.latestMetrics();
+      return !!c && !!m && c.backlog <= stormDevices * 0.01 && m.lag <= 1000;
+    };
+    if (!cleared()) o.log(`backlog still draining; the fleet stays live until it clears (at most ${Math.round((liveUntil - Date.now()) / 1000)} s)`);
+    while (Date.now() < liveUntil && !cleared()) await sleep(1000);
+    o.log('draining what is left');
+    const drain = await session.drain(Math.max(120_000, durationS * 4000));
+    // The seconds after the storm while its backlog was still draining (device backlog or consumer lag above a
+    // trickle), the final drain included: alarm events raised late in the window are matched there.
+    const draining = session.samples.filter((s) => s.t > stormAt && (s.snap.counters.backlog > stormDevices * 0.01 || (s.metrics?.lag ?? 0) > 1000));
+    const critical = new Histogram();
+    const criticalAck = new Histogram();
+    for (const s of draining) {
+      critical.merge(s.snap.interval.critical);
+      criticalAck.merge(s.snap.interval.criticalToAck);
+    }
+    const lastDraining = draining.at(-1);
+    const clearedAt = session.samples.find((s) => s.t > (lastDraining?.t ?? stormAt) && s.snap.counters.backlog <= stormDevices * 0.01 && (s.metrics?.lag ?? 0) <= 1000);
+    const peakLag = Math.max(0, ...session.timeline.map((p) => p.lag));
+    const result = assemble('reconnect-storm', o, { ...sim, mix: session.mix }, { session, window, drain, extraNotes: notes }, ceiling, heap, startedAt, durationS);
+    const criticalDuringDrain = critical.summary();
+    result.storm = {
+      stormDevices,
+      alarmDevices,
+      bufferedRecordsAcked: drain.counters.ackedBuffered,
+      backlogClearedAfterS: clearedAt ? round((clearedAt.t - stormAt) / 1000, 1) : null,
+      backlogCleared: clearedAt !== undefined,
+      peakConsumerLag: peakLag,
+      secondsWithBacklog: draining.length,
+      criticalDuringDrain,
+      criticalToAckDuringDrain: criticalAck.summary(),
+    };
+    // The contract's `critical` is the one that matters here: alarms while the backlog drains.
+    if (criticalDuringDrain.count > 0) result.latencyMs['critical'] = criticalDuringDrain;
+    return result;
+  } finally {
+    await session.stop();
+  }
+}
+
+async function peak(o: ScenarioOptions): Promise<BenchResult> {
+  const startedAt = new Date();
+  const devices = o.devices ?? 20_000;
+  const stepS = o.durationS ?? 30;
+  const maxSteps = o.maxSteps ?? 8;
+  const notes: string[] = [];
+  const { ceiling, heap } = await prelude(o, o.heapDevices ?? Math.min(devices, 1000), 600);
+  const sim: SimSettings = {
+    devices,
+    mix: fitMix(devices, o.mix ?? DEFAULT_MIX, notes),
+    seed: o.seed,
+    rateScale: 1,
+    deadZones: 0.005,
+    ...(livePartitions(o) ? { livePartitions: livePartitions(o)! } : {}),
+  };
+  const session = await BenchSession.start({ platformEnv: platformEnv(o), sim, log: o.log, ...sessionFiles(o) });
+  try {
+    await sleep((o.warmupS ?? 15) * 1000);
+    const steps: PeakStep[] = [];
+    const windows: WindowStats[] = [];
+    let scale = o.rateScale ?? 1;
+    for (let i = 0; i < maxSteps; i++) {
+      session.setRate(scale);
+      await sleep(5000);
+      const mark = await session.mark();
+      await sleep(stepS * 1000);
+      const w = await session.end(mark);
+      const reasons: string[] = [];
+      // Devices wait for each answer before sending more: when the platform answers too slowly, records pile up on them.
+      if (w.sentPerS < 0.85 * w.offeredPerS) reasons.push(`devices could not send (${Math.round(w.sentPerS)} of ${Math.round(w.offeredPerS)}/s recorded)`);
+      if (w.processedPerS < 0.9 * w.ackedPerS) reasons.push(`actors fell behind (${Math.round(w.processedPerS)} of ${Math.round(w.ackedPerS)}/s)`);
+      if (w.lagEnd - w.lagStart > Math.max(2000, 2 * w.ackedPerS)) reasons.push(`consumer lag grew ${w.lagStart} -> ${w.lagEnd}`);
+      const ack = w.latency['deviceToAck'] ?? EMPTY;
+      const ws = w.latency['deviceToWs'] ?? EMPTY;
+      if (ack.p99 > 1000) reasons.push(`p99 device->ACK ${Math.round(ack.p99)} ms`);
+      if (ws.p99 > 1000) reasons.push(`p99 device->WS ${Math.round(ws.p99)} ms`);
+      const step: PeakStep = {
+        rateScale: scale,
+        offeredPerS: round(w.offeredPerS),
+        ackedPerS: round(w.ackedPerS),
+        processedPerS: round(w.processedPerS),
+        storedPerS: round(w.storedPerS),
+        lagStart: w.lagStart,
+        lagEnd: w.lagEnd,
+        latencyMs: { deviceToAck: ack, deviceToWs: ws },
+        platformCores: w.cpu['platform']?.cores ?? 0,
+        sustained: reasons.length === 0,
+        reason: reasons.join('; '),
+      };
+      steps.push(step);
+      windows.push(w);
+      o.log(`step x${scale}: offered ${step.offeredPerS}/s, acked ${step.ackedPerS}/s, processed ${step.processedPerS}/s, lag ${w.lagStart} -> ${w.lagEnd}: ${step.sustained ? 'sustained' : `broke (${step.reason})`}`);
+      if (!step.sustained) break;
+      scale *= 2;
+    }
+    const bestIndex = steps.reduce((best, s, i) => (s.sustained && (best < 0 || s.processedPerS > steps[best]!.processedPerS) ? i : best), -1);
+    const chosen = windows[bestIndex >= 0 ? bestIndex : 0]!;
+    session.setRate(1);
+    o.log('draining');
+    const drain = await session.drain(300_000);
+    const result = assemble('peak', o, { ...sim, mix: session.mix, rateScale: steps[bestIndex >= 0 ? bestIndex : 0]!.rateScale }, { session, window: chosen, drain, extraNotes: notes }, ceiling, heap, startedAt, stepS);
+    result.steps = steps;
+    if (bestIndex < 0) result.notes.push('no step was sustained: the figures are those of the first step');
+    else result.notes.push(`highest sustained rate: x${steps[bestIndex]!.rateScale}, ${steps[bestIndex]!.processedPerS} records/s processed (the figures above are that step's)`);
+    return result;
+  } finally {
+    await session.stop();
+  }
+}
+
+async function scale(o: ScenarioOptions): Promise<BenchResult> {
+  const startedAt = new Date();
+  const sizes = o.sizes ?? (o.devices ? [o.devices] : [1000, 10_000, 100_000]);
+  const durationS = o.durationS ?? 30;
+  const { ceiling, heap } = await prelude(o, o.heapDevices ?? 1000, 600);
+  const steps: ScaleStep[] = [];
+  let last: { collected: Collected; sim: SimSettings } | undefined;
+  const allNotes: string[] = [];
+  for (const devices of sizes) {
+    const notes: string[] = [];
+    const sim: SimSettings = {
+      devices,
+      mix: fitMix(devices, o.mix ?? DEFAULT_MIX, notes),
+      seed: o.seed,
+      rateScale: o.rateScale ?? 1,
+      ...(livePartitions(o) ? { livePartitions: livePartitions(o)! } : {}),
+    };
+    o.log(`scale: ${devices} devices`);
+    const session = await BenchSession.start({ platformEnv: platformEnv(o), sim, log: o.log, ...sessionFiles(o, `-${devices}`) });
+    try {
+      // Every device reports once within its first 10 s; give the big fleets time to connect and settle.
+      await sleep((o.warmupS ?? Math.min(60, 15 + devices / 5000)) * 1000);
+      const mark = await session.mark();
+      await sleep(durationS * 1000);
+      const w = await session.end(mark);
+      const drain = await session.drain(120_000);
+      const pc = w.cpu['platform']?.cores ?? 0;
+      const nc = w.cpu['natsServer']?.cores ?? 0;
+      const rss = w.cpu['platform']?.maxRssBytes ?? 0;
+      steps.push({
+        devices,
+        liveActors: w.actorsEnd,
+        recordsPerS: { acked: round(w.ackedPerS), processed: round(w.processedPerS), stored: round(w.storedPerS) },
+        platformCores: pc,
+        cpuUsPerRecord: w.processedPerS > 0 ? round((pc * 1e6) / w.processedPerS, 1) : 0,
+        serverCpuUsPerRecord: w.processedPerS > 0 ? round(((pc + nc) * 1e6) / w.processedPerS, 1) : 0,
+        rssBytes: rss,
+        baselineRssBytes: session.baselineRssBytes,
+        rssPerDeviceBytes: Math.round(Math.max(0, rss - session.baselineRssBytes) / Math.max(1, w.actorsEnd || devices)),
+        latencyMs: { deviceToAck: w.latency['deviceToAck'] ?? EMPTY, deviceToWs: w.latency['deviceToWs'] ?? EMPTY },
+        mix: { ...session.mix },
+      });
+      allNotes.push(...notes.map((n) => `${devices} devices: ${n}`), ...session.notes.map((n) => `${devices} devices: ${n}`));
+      last = { collected: { session, window: w, drain }, sim: { ...sim, mix: session.mix } };
+    } finally {
+      await session.stop();
+    }
+  }
+  const result = assemble('scale', o, last!.sim, { ...last!.collected, extraNotes: allNotes }, ceiling, heap, startedAt, durationS);
+  result.scale = steps;
+  result.notes = [...new Set(result.notes)];
+  return result;
+}
+
+export async function runScenario(name: Scenario, o: ScenarioOptions): Promise<BenchResult> {
+  switch (name) {
+    case 'smoke':
+      return steadyLike('smoke', { ...o, ceilingS: Math.min(o.ceilingS, 3) }, { devices: 200, durationS: 15, warmupS: 5, alarmsPerMin: 60, deadZones: 0.05 });
+    case 'steady':
+      return steadyLike('steady', o, { devices: 20_000, durationS: 60, warmupS: 15 });
+    case 'reconnect-storm':
+      return reconnectStorm(o);
+    case 'peak':
+      return peak(o);
+    case 'scale':
+      return scale(o);
+  }
+}
+
+export { summaries };

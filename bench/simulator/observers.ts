@@ -1,0 +1,229 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import WebSocket from 'ws';
+import { unpack } from '../../engine/model/wire.ts';
+import type { SimDevice } from './device.ts';
+import { now, type SimStats } from './stats.ts';
+
+/**
+ * The simulator's eyes on the far side of the platform, each optional:
+ * - the WebSocket `/v1/live` fleet subscription (what a live map sees),
+ * - NATS: actors' live-state pushes (`fleet.live.>`, optionally a sample of
+ *   partitions) and derived alarm events (`fleet.out.*.alarm_panic|crash.*`),
+ * - SQL polls for a few probe devices (when a record became queryable).
+ * Each matches what it sees to the device's record by (device id, device
+ * time) and times it from the record's transmission.
+ */
+
+type Lookup = (id: string) => SimDevice | undefined;
+
+function matchRecent(d: SimDevice, deviceTime: number, which: 'ws' | 'actor'): number | undefined {
+  for (const e of d.recent) {
+    if (e.deviceTime === deviceTime && !e[which]) {
+      e[which] = true;
+      return e.sentAt;
+    }
+  }
+  return undefined;
+}
+
+interface ViewItem {
+  id: string;
+  position?: { time?: string } | null;
+}
+
+export class WsObserver {
+  private ws: WebSocket | undefined;
+  private closed = false;
+  connected = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly lookup: Lookup,
+    private readonly stats: SimStats,
+    private readonly onError: (msg: string) => void,
+  ) {}
+
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(this.url);
+      this.ws = ws;
+      let opened = false;
+      ws.on('open', () => {
+        opened = true;
+        this.connected = true;
+        ws.send(JSON.stringify({ type: 'subscribe', fleet: true }));
+        resolve();
+      });
+      ws.on('message', (data: Buffer) => this.onMessage(data));
+      ws.on('error', (err) => {
+        if (!opened) reject(err);
+        else this.onError(`WebSocket error: ${err.message}`);
+      });
+      ws.on('close', (code) => {
+        this.connected = false;
+        if (this.closed) return;
+        this.onError(`WebSocket closed (${code}); reconnecting`);
+        setTimeout(() => void this.start().catch((e: unknown) => this.onError(`WebSocket reconnect failed: ${String(e)}`)), 1000);
+      });
+    });
+  }
+
+  private onMessage(data: Buffer): void {
+    const t = now();
+    let m: { type?: string; items?: ViewItem[] };
+    try {
+      m = JSON.parse(data.toString('utf8')) as typeof m;
+    } catch {
+      return;
+    }
+    if (m.type !== 'positions' || !m.items) return;
+    this.stats.counters.wsMessages++;
+    this.stats.counters.wsItems += m.items.length;
+    for (const it of m.items) {
+      const time = it.position?.time;
+      if (!time) continue;
+      const d = this.lookup(it.id);
+      if (!d) continue;
+      const sentAt = matchRecent(d, Date.parse(time), 'ws');
+      if (sentAt !== undefined) this.stats.record('deviceToWs', t - sentAt);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.ws?.close();
+  }
+}
+
+export class NatsObserver {
+  private nc: NatsConnection | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly lookup: Lookup,
+    private readonly stats: SimStats,
+    /** Partitions whose live pushes are timed; undefined = all. */
+    private readonly livePartitions: number[] | undefined,
+    private readonly onError: (msg: string) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    const nc = await connect({ servers: this.url, name: 'fleetline-bench-observer', maxReconnectAttempts: -1 });
+    this.nc = nc;
+    const liveSubjects = this.livePartitions ? this.livePartitions.map((p) => `fleet.live.*.${p}.>`) : ['fleet.live.>'];
+    for (const subject of liveSubjects) {
+      const sub = nc.subscribe(subject);
+      void (async () => {
+        for await (const m of sub) {
+          const t = now();
+          this.stats.counters.actorUpdates++;
+          try {
+            const v = unpack(m.data) as ViewItem;
+            const time = v.position?.time;
+            const d = time ? this.lookup(v.id) : undefined;
+            if (!d || !time) continue;
+            const sentAt = matchRecent(d, Date.parse(time), 'actor');
+            if (sentAt !== undefined) this.stats.record('deviceToActor', t - sentAt);
+          } catch {
+            // not a view we understand; the platform's format may have moved on
+          }
+        }
+      })();
+    }
+    for (const kind of ['alarm_panic', 'alarm_crash']) {
+      const sub = nc.subscribe(`fleet.out.*.${kind}.*`);
+      void (async () => {
+        for await (const m of sub) {
+          const t = now();
+          try {
+            const e = unpack(m.data) as { deviceId: string; time: number };
+            const d = this.lookup(e.deviceId);
+            const sentAt = d?.alarmSends.get(e.time);
+            if (d && sentAt !== undefined) {
+              d.alarmSends.delete(e.time);
+              this.stats.counters.criticalEvents++;
+              this.stats.record('critical', t - sentAt);
+            }
+          } catch {
+            // ignore
+          }
+        }
+      })();
+    }
+    nc.closed().then((err) => err && this.onError(`NATS observer closed: ${String(err)}`)).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.nc?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Polls ClickHouse (POST /v1/sql, admin key) for the newest stored device
+ * time of a few probe devices; a live record counts as queryable at the first
+ * poll that sees it. Resolution: the poll period.
+ */
+export class SqlProbe {
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+  private readonly waiting = new Map<string, { deviceTime: number; sentAt: number }[]>();
+
+  constructor(
+    private readonly url: string,
+    private readonly key: string,
+    private readonly probes: SimDevice[],
+    private readonly everyMs: number,
+    private readonly stats: SimStats,
+    private readonly onError: (msg: string) => void,
+  ) {
+    for (const d of probes) this.waiting.set(d.id, []);
+  }
+
+  isProbe(d: SimDevice): boolean {
+    return this.waiting.has(d.id);
+  }
+
+  noteSend(d: SimDevice, deviceTime: number, sentAt: number): void {
+    const w = this.waiting.get(d.id);
+    if (w && w.length < 1000) w.push({ deviceTime, sentAt });
+  }
+
+  start(): void {
+    if (this.probes.length === 0) return;
+    const ids = this.probes.map((d) => `'${d.id}'`).join(',');
+    const query = `SELECT device_id AS d, toString(max(device_time_ms)) AS t FROM fleetline.records WHERE device_id IN (${ids}) GROUP BY device_id`;
+    let errors = 0;
+    this.timer = setInterval(() => {
+      if (this.busy) return;
+      this.busy = true;
+      this.stats.counters.sqlPolls++;
+      fetch(this.url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+        signal: AbortSignal.timeout(10_000),
+      })
+        .then(async (res) => {
+          const body = (await res.json()) as { data?: { d: string; t: string }[]; error?: string };
+          if (!res.ok || !body.data) throw new Error(body.error ?? `HTTP ${res.status}`);
+          const t = now();
+          for (const row of body.data) {
+            const w = this.waiting.get(row.d);
+            const stored = Number(row.t);
+            if (!w) continue;
+            while (w.length > 0 && w[0]!.deviceTime <= stored) this.stats.record('deviceToQueryable', t - w.shift()!.sentAt);
+          }
+        })
+        .catch((err: unknown) => {
+          if (errors++ % 20 === 0) this.onError(`SQL probe failed: ${String((err as Error).message ?? err)}`);
+        })
+        .finally(() => {
+          this.busy = false;
+        });
+    }, this.everyMs);
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}

@@ -1,0 +1,136 @@
+import { Histogram, type HistogramJson } from '../histogram.ts';
+import type { SimProtocol } from './device.ts';
+
+/**
+ * What the simulator measures on its side of the sockets. Counters are
+ * cumulative; every latency is kept twice, for the whole run and for the
+ * interval since the last report (so a harness can judge one load step).
+ *
+ * Latency kinds (ms):
+ * - deviceToAck: a record's (last) transmission to the platform's
+ *   acknowledgement (HTTP 200, Teltonika record count, GT06 heartbeat/alarm
+ *   answer). GT06 positions are not answered one by one and are left out.
+ * - deviceToActor: a live record's transmission to its actor's live-state
+ *   push on NATS (`fleet.live.>`, a sample of partitions).
+ * - deviceToWs: a live record's transmission to its position arriving on the
+ *   WebSocket `/v1/live` fleet subscription.
+ * - deviceToQueryable: a probe device's live record's transmission to the
+ *   first SQL poll that sees it in ClickHouse (resolution: the poll period).
+ * - critical: a live panic/crash record's transmission to its derived
+ *   `alarm.*` event on NATS; criticalToAck: to the device's acknowledgement.
+ */
+
+export const LATENCY_KINDS = ['deviceToAck', 'deviceToActor', 'deviceToWs', 'deviceToQueryable', 'critical', 'criticalToAck', 'replayToAck'] as const;
+export type LatencyKind = (typeof LATENCY_KINDS)[number];
+
+export interface SimCounters {
+  /** Records the fleet produced (history replays included as they are taken). */
+  generated: number;
+  /** Records acknowledged by the platform (each counted once). */
+  acked: number;
+  ackedBuffered: number;
+  ackedByProtocol: Record<SimProtocol, number>;
+  /** Record transmissions, resends included. */
+  sent: number;
+  /** Records transmitted at least once. */
+  firstSent: number;
+  /** Records the platform said it already had (OsmAnd answers say so): resends after a lost answer. */
+  platformDuplicates: number;
+  resent: number;
+  /** GT06 heartbeat records acknowledged (counted in acked too). */
+  heartbeats: number;
+  alarmsRaised: number;
+  sendFailures: number;
+  connects: number;
+  connectFailures: number;
+  disconnects: number;
+  /** Records waiting on devices: recorded and not yet acknowledged (history still to replay included). */
+  backlog: number;
+  devicesOffline: number;
+  wsItems: number;
+  wsMessages: number;
+  actorUpdates: number;
+  criticalEvents: number;
+  sqlPolls: number;
+}
+
+export function emptyCounters(): SimCounters {
+  return {
+    generated: 0,
+    acked: 0,
+    ackedBuffered: 0,
+    ackedByProtocol: { osmand: 0, teltonika: 0, gt06: 0 },
+    sent: 0,
+    firstSent: 0,
+    platformDuplicates: 0,
+    resent: 0,
+    heartbeats: 0,
+    alarmsRaised: 0,
+    sendFailures: 0,
+    connects: 0,
+    connectFailures: 0,
+    disconnects: 0,
+    backlog: 0,
+    devicesOffline: 0,
+    wsItems: 0,
+    wsMessages: 0,
+    actorUpdates: 0,
+    criticalEvents: 0,
+    sqlPolls: 0,
+  };
+}
+
+class Latency {
+  readonly total = new Histogram();
+  readonly interval = new Histogram();
+  record(ms: number): void {
+    this.total.recordMs(ms);
+    this.interval.recordMs(ms);
+  }
+}
+
+export type HistogramSet = Record<LatencyKind, HistogramJson> & { deviceToAckByProtocol: Record<SimProtocol, HistogramJson> };
+
+export class SimStats {
+  readonly counters = emptyCounters();
+  private readonly lat = Object.fromEntries(LATENCY_KINDS.map((k) => [k, new Latency()])) as Record<LatencyKind, Latency>;
+  private readonly ackByProtocol: Record<SimProtocol, Latency> = { osmand: new Latency(), teltonika: new Latency(), gt06: new Latency() };
+
+  record(kind: LatencyKind, ms: number): void {
+    this.lat[kind].record(ms);
+  }
+
+  ack(protocol: SimProtocol, ms: number | undefined, buffered: boolean): void {
+    this.counters.acked++;
+    this.counters.ackedByProtocol[protocol]++;
+    if (buffered) this.counters.ackedBuffered++;
+    if (ms === undefined) return;
+    if (buffered) this.lat.replayToAck.record(ms);
+    this.lat.deviceToAck.record(ms);
+    this.ackByProtocol[protocol].record(ms);
+  }
+
+  private set(pick: (l: Latency) => Histogram): HistogramSet {
+    const out = Object.fromEntries(LATENCY_KINDS.map((k) => [k, pick(this.lat[k]).toJSON()])) as unknown as HistogramSet;
+    out.deviceToAckByProtocol = {
+      osmand: pick(this.ackByProtocol.osmand).toJSON(),
+      teltonika: pick(this.ackByProtocol.teltonika).toJSON(),
+      gt06: pick(this.ackByProtocol.gt06).toJSON(),
+    };
+    return out;
+  }
+
+  totals(): HistogramSet {
+    return this.set((l) => l.total);
+  }
+
+  /** The interval histograms, then reset them. */
+  takeInterval(): HistogramSet {
+    const s = this.set((l) => l.interval);
+    for (const l of [...Object.values(this.lat), ...Object.values(this.ackByProtocol)]) l.interval.reset();
+    return s;
+  }
+}
+
+/** Wall clock with sub-millisecond resolution (epoch ms). */
+export const now = (): number => performance.timeOrigin + performance.now();
