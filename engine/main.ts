@@ -20,6 +20,11 @@ try {
 }
 
 const log = createLogger('fleetline', config.logLevel);
+// A library promise nobody awaited (seen: a JetStream publish timeout under overload) must cost
+// one log line, not the process: every record in flight is still protected by its missing ACK.
+process.on('unhandledRejection', (reason) => {
+  log.error({ err: String((reason as Error)?.stack ?? reason) }, 'unhandled rejection (kept running)');
+});
 const started = performance.now();
 let platform;
 try {

@@ -40,11 +40,11 @@ export class RecordPublisher {
         const partition = partitionOf(r.tenantId, r.deviceId, this.partitions);
         const payload = pack(r);
         const bulk = this.js.publish(inSubject(partition, r.tenantId, r.deviceId), payload, { msgID: r.id, timeout: this.timeoutMs });
+        if (r.priority !== 'critical') return bulk;
         // Critical records also take the urgent lane, so their alarms go out ahead of any backlog.
-        if (r.priority === 'critical') {
-          await this.js.publish(urgentSubject(partition, r.tenantId, r.deviceId), payload, { msgID: `u-${r.id}`, timeout: this.timeoutMs });
-        }
-        return bulk;
+        const urgent = this.js.publish(urgentSubject(partition, r.tenantId, r.deviceId), payload, { msgID: `u-${r.id}`, timeout: this.timeoutMs });
+        const [ack] = await Promise.all([bulk, urgent]);
+        return ack;
       }),
     );
     let duplicates = 0;

@@ -74,7 +74,8 @@ async function count(query: string): Promise<number> {
     expect(Date.parse(dev.lastSeen)).toBeGreaterThan(Date.now() - 60_000);
     const van = await eventually(async () => {
       const r = await api('/v1/devices/van-2');
-      return r.status === 200 ? ((await r.json()) as { position: { speed: number; lat: number } }) : undefined;
+      const b = r.status === 200 ? ((await r.json()) as { position: { speed: number; lat: number } | null }) : undefined;
+      return b?.position ? (b as { position: { speed: number; lat: number } }) : undefined;
     }, 20_000, 'van-2 live state');
     expect(van.position.lat).toBe(48.85);
     expect(van.position.speed).toBeCloseTo(36, 1);

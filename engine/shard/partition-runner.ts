@@ -253,9 +253,10 @@ export class PartitionRunner {
       actor = this.createActor(tenant, device, this.opts.offlineAfterMs);
     }
     const la: LiveActor = { actor, seq: stored?.seq ?? 0, dirty: false, lastActivity: this.now(), lastTick: 0 };
+    if (this.settings) await this.configure(la, await this.settings.settingsOf(tenant, device));
+    // Visible (to queries, ticks, settings) only once configured; one device is never woken twice at once.
     this.actors.set(key, la);
     this.stats.actors = this.actors.size;
-    if (this.settings) await this.configure(la, await this.settings.settingsOf(tenant, device));
     return la;
   }
 
@@ -387,7 +388,9 @@ export class PartitionRunner {
   async refreshLag(): Promise<void> {
     try {
       const info = await this.jsm.consumers.info(STREAM_IN, engineConsumerName(this.opts.partition));
-      this.stats.lag = info.num_pending + info.num_ack_pending;
+      // nats-server 2.9 sometimes reports an underflowed num_pending (~1.8e19): not a lag anyone has.
+      const pending = info.num_pending > Number.MAX_SAFE_INTEGER ? 0 : info.num_pending;
+      this.stats.lag = pending + info.num_ack_pending;
     } catch {
       // consumer being recreated; next round
     }

@@ -22,6 +22,8 @@ import type { FromWorker, ShardWorkerData, ToWorker } from './worker-protocol.ts
 const data = workerData as ShardWorkerData;
 const log = createLogger(`shard-${data.shard}`, data.logLevel);
 const post = (m: FromWorker) => parentPort?.postMessage(m);
+// As on the main thread: a stray library rejection is logged; unacknowledged records are safe either way.
+process.on('unhandledRejection', (reason) => log.error({ err: String((reason as Error)?.stack ?? reason) }, 'unhandled rejection (kept running)'));
 
 const nc = await connectNats(data.natsUrl, `fleetline-shard-${data.shard}`);
 const js = jetstream(nc);
