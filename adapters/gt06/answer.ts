@@ -19,7 +19,8 @@ export function encodeTimeAnswer(serial: number, nowMs: number): Buffer {
   return encodeShortFrame(PROTOCOL.timeRequest, content, serial);
 }
 
-function encodeShortFrame(protocol: number, content: Buffer, serial: number): Buffer {
+/** A 0x7878 frame around `content`: length, protocol, serial, CRC-ITU, stop bits. Server answers and simulated terminals share it. */
+export function encodeShortFrame(protocol: number, content: Buffer, serial: number): Buffer {
   const len = 1 + content.length + 2 + 2; // protocol + content + serial + crc
   const out = Buffer.alloc(2 + 1 + len + 2);
   out[0] = 0x78;

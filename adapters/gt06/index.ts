@@ -2,7 +2,8 @@
 export { createGt06Session, type Gt06SessionOptions } from './session.ts';
 export { Gt06Framer, type Gt06Frame, type FramerEvent } from './framer.ts';
 export { crcItu } from './crc-itu.ts';
-export { encodeAck, encodeTimeAnswer } from './answer.ts';
+export { encodeAck, encodeShortFrame, encodeTimeAnswer } from './answer.ts';
+export { writeDateTime } from './date-time.ts';
 export { PROTOCOL as GT06_PROTOCOL } from './protocol-numbers.ts';
 export { ALARM_CODES, type AlarmCodeSpec } from './alarm-codes.ts';
 export { TERMINAL_ALARM_STATES, TERMINAL_INFO_FLAGS } from './terminal-info.ts';

@@ -1,4 +1,4 @@
-import { crcItu } from '../../adapters/gt06/crc-itu.ts';
+import { encodeShortFrame, writeDateTime } from '../../adapters/gt06/index.ts';
 import type { SimRecord } from './device.ts';
 
 /**
@@ -17,34 +17,10 @@ export const GT06_ALARM = 0x16;
 const ALARM_CODE = { panic: 0x01, crash: 0x2c } as const;
 const LANGUAGE_ENGLISH = 0x02; // anything but 0x00 asks for an answer
 
-function frame(protocol: number, content: Buffer, serial: number): Buffer {
-  const len = 1 + content.length + 2 + 2;
-  const out = Buffer.alloc(3 + len + 2);
-  out[0] = 0x78;
-  out[1] = 0x78;
-  out[2] = len;
-  out[3] = protocol;
-  content.copy(out, 4);
-  const serialAt = 4 + content.length;
-  out.writeUInt16BE(serial & 0xffff, serialAt);
-  out.writeUInt16BE(crcItu(out, 2, serialAt + 2), serialAt + 2);
-  out[out.length - 2] = 0x0d;
-  out[out.length - 1] = 0x0a;
-  return out;
-}
+const frame = encodeShortFrame;
 
 export function encodeLogin(imei: string, serial: number): Buffer {
   return frame(GT06_LOGIN, Buffer.from(imei.padStart(16, '0'), 'hex'), serial);
-}
-
-function writeDateTime(b: Buffer, at: number, ms: number): void {
-  const d = new Date(ms);
-  b[at] = d.getUTCFullYear() - 2000;
-  b[at + 1] = d.getUTCMonth() + 1;
-  b[at + 2] = d.getUTCDate();
-  b[at + 3] = d.getUTCHours();
-  b[at + 4] = d.getUTCMinutes();
-  b[at + 5] = d.getUTCSeconds();
 }
 
 /** 12-byte GPS block: satellites, lat/lon in minutes x 30000, speed, course and status. */
@@ -74,7 +50,7 @@ function writeCell(b: Buffer, at: number, r: SimRecord): void {
 /** 0x22: date-time, GPS, cell, ACC, upload mode, re-upload flag, mileage. */
 export function encodeLocation(r: SimRecord, serial: number): Buffer {
   const c = Buffer.alloc(6 + 12 + 8 + 3 + 4);
-  writeDateTime(c, 0, r.deviceTime);
+  writeDateTime(r.deviceTime, c, 0);
   writeGps(c, 6, r);
   writeCell(c, 18, r);
   c[26] = r.ignition ? 1 : 0;
@@ -96,7 +72,7 @@ export function encodeHeartbeat(ignition: boolean, serial: number): Buffer {
 /** 0x16: date-time, GPS, LBS length + cell, terminal info, voltage, GSM, alarm code, language. */
 export function encodeAlarm(r: SimRecord, serial: number): Buffer {
   const c = Buffer.alloc(6 + 12 + 1 + 8 + 5);
-  writeDateTime(c, 0, r.deviceTime);
+  writeDateTime(r.deviceTime, c, 0);
   writeGps(c, 6, r);
   c[18] = 9; // LBS length, counting itself
   writeCell(c, 19, r);
