@@ -52,8 +52,10 @@ export class DeviceRegistry implements DeviceAdmission {
   }
 
   async register(tenant: TenantId, device: DeviceId, protocol?: Protocol): Promise<DeviceRegistration> {
-    const existing = await this.get(tenant, device);
-    if (existing) return existing;
+    return (await this.get(tenant, device)) ?? this.create(tenant, device, protocol);
+  }
+
+  private async create(tenant: TenantId, device: DeviceId, protocol?: Protocol): Promise<DeviceRegistration> {
     const reg: DeviceRegistration = {
       tenantId: tenant,
       deviceId: device,
@@ -72,7 +74,8 @@ export class DeviceRegistry implements DeviceAdmission {
     const reg = await this.get(tenant, device);
     if (!reg) {
       if (this.mode === 'strict') return { admitted: false, reason: `device ${device} is not registered (registry is in strict mode)` };
-      await this.register(tenant, device, protocol);
+      // Just read: no second lookup before creating it.
+      await this.create(tenant, device, protocol);
     }
     this.admitted.add(key);
     return { admitted: true };
