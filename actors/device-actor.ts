@@ -12,6 +12,7 @@ import {
 import { deviceMachine, type DeviceContext } from './device.machine.ts';
 import { deviceViewOf, type DeviceView } from './device-view.ts';
 import { none } from './empty.ts';
+import { createFastPath, type FastPath } from './fast-path.ts';
 import { flushEvents, isQuiet, recordEvents } from './mailbox.ts';
 import { reviveContext } from './revive.ts';
 
@@ -33,6 +34,10 @@ import { reviveContext } from './revive.ts';
  *   interned by state value, so every device in the same states shares one.
  * What XState's Actor adds is not used here: no invoked or spawned children,
  * no delayed events, no subscribers.
+ *
+ * Most inputs move no region (every selected transition is targetless): those
+ * take the fast path (fast-path.ts), which does what `transition()` does in
+ * that case without XState's interpreter; the others run `transition()`.
  */
 
 type DeviceSnapshot = SnapshotFrom<typeof deviceMachine>;
@@ -91,6 +96,61 @@ function shapeOf(snap: DeviceSnapshot, previous?: Shape): Shape {
   return shape;
 }
 
+const fastPath: FastPath<DeviceContext, DeviceEvent> = createFastPath(deviceMachine, scope as never);
+
+/** Where an input went. */
+export type StepRoute = 'fast' | 'machine';
+
+/**
+ * One input, as DeviceActor runs it: the fast path when it applies, else
+ * XState's `transition()`. Exported with the two routes below for the
+ * differential test (fast-path.test.ts) and the bench.
+ */
+export function stepDevice(shape: Shape, context: DeviceContext, event: DeviceEvent): { shape: Shape; context: DeviceContext; events: DerivedEvent[]; route: StepRoute } {
+  outbox = [];
+  deferred.length = 0;
+  resetStaging();
+  let route: StepRoute = 'fast';
+  let next: DeviceContext;
+  const fast = fastPath.step(shape, context, event);
+  if (fast) {
+    shape = fast.shape as Shape;
+    next = fast.context;
+  } else {
+    route = 'machine';
+    const snap = deviceMachine.transition({ ...shape, context } as DeviceSnapshot, event, scope as never);
+    const before = shape;
+    shape = shapeOf(snap, shape);
+    fastPath.learn(before, shape);
+    next = snap.context;
+  }
+  for (let i = 0; i < deferred.length; i++) deferred[i]!();
+  deferred.length = 0;
+  const events = outbox;
+  outbox = [];
+  return { shape, context: next, events, route };
+}
+
+/** The fast path alone (undefined: not taken, nothing ran). */
+export function stepFast(shape: Shape, context: DeviceContext, event: DeviceEvent): { shape: Shape; context: DeviceContext; events: DerivedEvent[] } | undefined {
+  const r = run(() => fastPath.step(shape, context, event));
+  return r.value === undefined ? undefined : { shape: r.value.shape as Shape, context: r.value.context, events: r.events };
+}
+
+/** XState's `transition()` alone. */
+export function stepMachine(shape: Shape, context: DeviceContext, event: DeviceEvent): { shape: Shape; snapshot: DeviceSnapshot; events: DerivedEvent[] } {
+  const r = run(() => deviceMachine.transition({ ...shape, context } as DeviceSnapshot, event, scope as never));
+  return { shape: shapeOf(r.value, shape), snapshot: r.value, events: r.events };
+}
+
+/** The shape (snapshot minus context) an actor is in, interned; for tests. */
+export function shapeOfActor(actor: DeviceActor): Shape {
+  return actor['shape'];
+}
+
+export const fastPathStats = fastPath.stats;
+export type { Shape as DeviceShape };
+
 export class DeviceActor {
   private shape: Shape;
   private ctx: DeviceContext;
@@ -122,10 +182,10 @@ export class DeviceActor {
   private send(event: DeviceEvent): DerivedEvent[] {
     if (this.stopped) throw new DeviceActorError(this.ctx.deviceId, new Error('actor is stopped'));
     try {
-      const { value, events } = run(() => deviceMachine.transition(this.snap, event, scope as never));
-      this.shape = shapeOf(value, this.shape);
-      this.ctx = value.context;
-      return events;
+      const r = stepDevice(this.shape, this.ctx, event);
+      this.shape = r.shape;
+      this.ctx = r.context;
+      return r.events;
     } catch (err) {
       outbox = [];
       deferred.length = 0;
