@@ -229,7 +229,10 @@ export class LiveHub {
     void (async () => {
       for await (const m of this.sub!) {
         try {
-          this.offer(unpack(m.data) as DeviceView);
+          // Shards push `{ views }` per partition and tenant (coalesced); a single view is an older shard's push.
+          const v = unpack(m.data) as { views?: DeviceView[] } | DeviceView;
+          if ('views' in v && Array.isArray(v.views)) for (const view of v.views) this.offer(view);
+          else this.offer(v as DeviceView);
         } catch (err) {
           this.log.warn({ subject: m.subject, err: String(err) }, 'unreadable live update');
         }

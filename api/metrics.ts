@@ -2,6 +2,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ShardStatus } from '../engine/shard/supervisor.ts';
 import type { ShardStats } from '../engine/shard/worker-protocol.ts';
 import type { SinkStats } from '../engine/store/store-sink.ts';
+import type { PublisherStats } from '../adapters/ingest/record-publisher.ts';
 import type { LiveHubStats } from './live-hub.ts';
 
 /** Prometheus `/metrics`: values are read from the live stats objects at scrape time. */
@@ -9,6 +10,8 @@ export function createMetrics(src: {
   shards: () => ShardStatus[];
   sink: () => SinkStats | undefined;
   hub: () => LiveHubStats;
+  /** The adapters' JetStream publisher, when this process runs the adapters role. */
+  ingest?: () => PublisherStats | undefined;
 }): { contentType: string; render(): Promise<string> } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'fleet_process_' });
@@ -81,6 +84,22 @@ export function createMetrics(src: {
   sinkGauge('fleet_store_batch_seconds', 'Duration of the last ClickHouse batch', (s) => s.lastBatchMs / 1000);
   sinkCounter('fleet_store_failures_total', 'Failed ClickHouse batches', (s) => s.failures);
   sinkGauge('fleet_store_up', '1 when the last ClickHouse batch succeeded', (s) => (s.storeUp ? 1 : 0));
+  const ingestMetric = (kind: 'counter' | 'gauge', name: string, help: string, pick: (s: PublisherStats) => number) => {
+    const collect = function (this: Counter | Gauge) {
+      const s = src.ingest?.();
+      if (!s) return;
+      if (this instanceof Counter) {
+        this.reset();
+        this.inc(pick(s));
+      } else this.set(pick(s));
+    };
+    return kind === 'counter' ? new Counter({ name, help, registers: [registry], collect }) : new Gauge({ name, help, registers: [registry], collect });
+  };
+  ingestMetric('counter', 'fleet_ingest_batches_total', 'Record batches the adapters had JetStream acknowledge', (s) => s.batches);
+  ingestMetric('counter', 'fleet_ingest_records_total', 'Records in those batches (÷ batches = mean batch)', (s) => s.records);
+  ingestMetric('counter', 'fleet_ingest_duplicates_total', 'Device resends answered without publishing again', (s) => s.duplicates);
+  ingestMetric('counter', 'fleet_ingest_failed_batches_total', 'Batches JetStream did not acknowledge (their devices were not answered)', (s) => s.failedBatches);
+  ingestMetric('gauge', 'fleet_ingest_pending_records', 'Records taken from devices, not yet acknowledged by JetStream', (s) => s.pendingRecords);
   new Gauge({ name: 'fleet_ws_clients', help: 'Connected WebSocket clients', registers: [registry], collect() { this.set(src.hub().clients); } });
   new Counter({ name: 'fleet_ws_pushed_total', help: 'Device updates pushed to WebSocket clients', registers: [registry], collect() { this.reset(); this.inc(src.hub().pushed); } });
   return { contentType: registry.contentType, render: () => registry.metrics() };

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { RecordPublisher } from '../adapters/ingest/record-publisher.ts';
+import { RecordPublisher, type PublisherStats } from '../adapters/ingest/record-publisher.ts';
 import { startOsmandListener } from '../adapters/osmand/http-listener.ts';
 import { createGt06Session } from '../adapters/gt06/index.ts';
 import { startTcpListener } from '../adapters/tcp/index.ts';
@@ -103,9 +103,12 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
     let teltonikaPort = 0;
     let gt06Port = 0;
     let tcpStats: () => Record<string, unknown> = () => ({});
+    let ingestStats: () => PublisherStats | undefined = () => undefined;
     if (roles.has('adapters')) {
       const registry = new DeviceRegistry(topology.registry, config.registryMode);
-      const publisher = new RecordPublisher(js, config.partitions);
+      const publisher = new RecordPublisher(js, { partitions: config.partitions, lingerMs: config.ingestLingerMs });
+      stops.push(() => publisher.close());
+      ingestStats = () => publisher.stats;
       const osmand = await startOsmandListener({
         host: config.host,
         port: config.osmandPort,
@@ -153,7 +156,7 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
       const hub = new LiveHub(keys, log.child({ role: 'live' }));
       hub.start(nc);
       stops.push(() => hub.stop());
-      const metrics = createMetrics({ shards: () => supervisor.shards(), sink: () => sink?.stats, hub: () => hub.stats });
+      const metrics = createMetrics({ shards: () => supervisor.shards(), sink: () => sink?.stats, hub: () => hub.stats, ingest: () => ingestStats() });
       const api = await startApi(
         {
           keys,

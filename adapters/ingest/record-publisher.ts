@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { pack, partitionOf, type TelemetryRecord } from '../../engine/model/index.ts';
-import { inSubject, urgentSubject } from '../../engine/nats/subjects.ts';
+import { MAX_BATCH_RECORDS, pack, partitionOf, type TelemetryRecord, type TenantId } from '../../engine/model/index.ts';
+import { inBatchSubject, urgentSubject } from '../../engine/nats/subjects.ts';
+import { ENVELOPE_OVERHEAD, encodeBatch } from './batch-encoding.ts';
+import { RecentIds } from './recent-ids.ts';
 
 export class PublishError extends Error {
   override readonly name = 'PublishError';
@@ -17,46 +20,240 @@ export class PublishError extends Error {
 export interface PublishOutcome {
   /** Records JetStream stored now. */
   stored: number;
-  /** Records JetStream already had (same message id inside the duplicate window): a device resend. */
+  /** Records this adapter had JetStream acknowledge recently (a device resend): answered without publishing again. */
   duplicates: number;
 }
 
+export interface PublisherOptions {
+  partitions: number;
+  /**
+   * Least time between the starts of two batches of one partition. Under load
+   * it is what makes batches grow (records wait for the partition's next
+   * batch); a record reaching an idle partition goes out at once.
+   */
+  lingerMs: number;
+  maxRecords: number;
+  /** Kept well under NATS's max_payload (1 MiB by default). */
+  maxBytes: number;
+  timeoutMs: number;
+  /** Ids remembered to answer a device's resend without publishing it again. */
+  recentIds: number;
+}
+
+export const DEFAULT_PUBLISHER: Omit<PublisherOptions, 'partitions'> = {
+  lingerMs: 10,
+  maxRecords: 500,
+  maxBytes: 512 * 1024,
+  timeoutMs: 5000,
+  recentIds: 100_000,
+};
+
+export interface PublisherStats {
+  batches: number;
+  records: number;
+  duplicates: number;
+  failedBatches: number;
+  /** Records taken but not yet acknowledged by JetStream. */
+  pendingRecords: number;
+}
+
+/** One publish() call: resolved when every batch holding its records is acknowledged. */
+interface Waiter {
+  deviceId: string;
+  total: number;
+  duplicates: number;
+  /** Batches (and urgent copies) still outstanding. */
+  remaining: number;
+  failed: boolean;
+  resolve: (o: PublishOutcome) => void;
+  reject: (e: Error) => void;
+}
+
+interface Batch {
+  payloads: Buffer[];
+  ids: string[];
+  bytes: number;
+  waiters: Set<Waiter>;
+}
+
+/** The records of one partition and tenant on their way to JetStream, in order. */
+interface Lane {
+  subject: string;
+  open: Batch | undefined;
+  sealed: Batch[];
+  inFlight: number;
+  lastStart: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+const emptyBatch = (): Batch => ({ payloads: [], ids: [], bytes: ENVELOPE_OVERHEAD, waiters: new Set() });
+
 /**
  * Publishes records and resolves only when JetStream acknowledged every one:
- * the adapter answers the device after this, never before. The message id is
- * the record id, so a resend inside the duplicate window is dropped by the server.
+ * the adapter answers the device after this, never before.
+ *
+ * Records of one partition and tenant share a batch (one JetStream message,
+ * engine/model/record-batch.ts). A lane keeps one batch in flight (two when
+ * full ones are waiting), so per-device order in the stream is the order the
+ * adapter took the records. Critical records also go alone to the urgent
+ * lane, so their alarms overtake any backlog.
  */
 export class RecordPublisher {
+  private readonly opts: PublisherOptions;
+  private readonly lanes = new Map<string, Lane>();
+  private readonly ready = new Set<Lane>();
+  private flushScheduled = false;
+  private readonly recent: RecentIds;
+  readonly stats: PublisherStats = { batches: 0, records: 0, duplicates: 0, failedBatches: 0, pendingRecords: 0 };
+
   constructor(
     private readonly js: JetStreamClient,
-    private readonly partitions: number,
-    private readonly timeoutMs = 5000,
-  ) {}
+    options: number | (Partial<PublisherOptions> & { partitions: number }),
+    private readonly now: () => number = Date.now,
+  ) {
+    this.opts = { ...DEFAULT_PUBLISHER, ...(typeof options === 'number' ? { partitions: options } : options) };
+    this.opts.maxRecords = Math.min(this.opts.maxRecords, MAX_BATCH_RECORDS);
+    this.recent = new RecentIds(this.opts.recentIds);
+  }
 
-  async publish(records: readonly TelemetryRecord[]): Promise<PublishOutcome> {
-    if (records.length === 0) return { stored: 0, duplicates: 0 };
-    const results = await Promise.allSettled(
-      records.map(async (r) => {
-        const partition = partitionOf(r.tenantId, r.deviceId, this.partitions);
+  publish(records: readonly TelemetryRecord[]): Promise<PublishOutcome> {
+    if (records.length === 0) return Promise.resolve({ stored: 0, duplicates: 0 });
+    return new Promise<PublishOutcome>((resolve, reject) => {
+      const w: Waiter = { deviceId: records[0]!.deviceId, total: records.length, duplicates: 0, remaining: 0, failed: false, resolve, reject };
+      // Counted as one until every record is placed, so an early completion cannot resolve it.
+      w.remaining = 1;
+      for (const r of records) {
+        if (this.recent.has(r.id)) {
+          w.duplicates++;
+          continue;
+        }
         const payload = pack(r);
-        const bulk = this.js.publish(inSubject(partition, r.tenantId, r.deviceId), payload, { msgID: r.id, timeout: this.timeoutMs });
-        if (r.priority !== 'critical') return bulk;
-        // Critical records also take the urgent lane, so their alarms go out ahead of any backlog.
-        const urgent = this.js.publish(urgentSubject(partition, r.tenantId, r.deviceId), payload, { msgID: `u-${r.id}`, timeout: this.timeoutMs });
-        const [ack] = await Promise.all([bulk, urgent]);
-        return ack;
-      }),
-    );
-    let duplicates = 0;
-    let failed = 0;
-    let firstError: unknown;
-    for (const r of results) {
-      if (r.status === 'rejected') {
-        failed++;
-        firstError ??= r.reason;
-      } else if (r.value.duplicate) duplicates++;
+        const lane = this.laneOf(r.tenantId, partitionOf(r.tenantId, r.deviceId, this.opts.partitions));
+        this.add(lane, r.id, payload, w);
+        if (r.priority === 'critical') this.publishUrgent(r, payload, w);
+      }
+      this.settle(w);
+    });
+  }
+
+  private laneOf(tenant: TenantId, partition: number): Lane {
+    const key = `${partition}.${tenant}`;
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { subject: inBatchSubject(partition, tenant), open: undefined, sealed: [], inFlight: 0, lastStart: 0, timer: undefined };
+      this.lanes.set(key, lane);
     }
-    if (failed > 0) throw new PublishError(records[0]!.deviceId, failed, records.length, firstError);
-    return { stored: records.length - duplicates, duplicates };
+    return lane;
+  }
+
+  private add(lane: Lane, id: string, payload: Buffer, w: Waiter): void {
+    let b = lane.open;
+    if (b && (b.payloads.length >= this.opts.maxRecords || b.bytes + payload.length > this.opts.maxBytes)) {
+      lane.sealed.push(b);
+      b = undefined;
+    }
+    if (!b) b = lane.open = emptyBatch();
+    b.payloads.push(payload);
+    b.ids.push(id);
+    b.bytes += payload.length;
+    if (!b.waiters.has(w)) {
+      b.waiters.add(w);
+      w.remaining++;
+    }
+    this.stats.pendingRecords++;
+    this.schedule(lane);
+  }
+
+  /** Flushes ready lanes once the current I/O phase is over: everything that arrived together travels together. */
+  private schedule(lane: Lane): void {
+    this.ready.add(lane);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const lanes = [...this.ready];
+      this.ready.clear();
+      for (const l of lanes) this.pump(l);
+    });
+  }
+
+  private pump(lane: Lane): void {
+    const now = this.now();
+    while (true) {
+      const full = lane.sealed.length > 0;
+      if (!full && !lane.open) return;
+      if (lane.inFlight >= (full ? 2 : 1)) return;
+      if (!full) {
+        const wait = lane.lastStart + this.opts.lingerMs - now;
+        if (wait > 0) {
+          lane.timer ??= setTimeout(() => {
+            lane.timer = undefined;
+            this.pump(lane);
+          }, wait);
+          return;
+        }
+      }
+      const batch = full ? lane.sealed.shift()! : lane.open!;
+      if (!full) lane.open = undefined;
+      lane.lastStart = now;
+      this.send(lane, batch);
+    }
+  }
+
+  private send(lane: Lane, batch: Batch): void {
+    lane.inFlight++;
+    const batchId = randomBytes(12).toString('base64url');
+    // The batch id as message id: a transport-level retry of this very message is dropped by JetStream.
+    this.js
+      .publish(lane.subject, encodeBatch(batchId, batch.payloads), { msgID: batchId, timeout: this.opts.timeoutMs })
+      .then(
+        () => {
+          this.stats.batches++;
+          this.stats.records += batch.ids.length;
+          for (const id of batch.ids) this.recent.add(id);
+          for (const w of batch.waiters) this.settle(w);
+        },
+        (err: unknown) => {
+          this.stats.failedBatches++;
+          for (const w of batch.waiters) this.fail(w, err);
+        },
+      )
+      .finally(() => {
+        this.stats.pendingRecords -= batch.ids.length;
+        lane.inFlight--;
+        this.pump(lane);
+      });
+  }
+
+  private publishUrgent(r: TelemetryRecord, payload: Buffer, w: Waiter): void {
+    w.remaining++;
+    const partition = partitionOf(r.tenantId, r.deviceId, this.opts.partitions);
+    this.js.publish(urgentSubject(partition, r.tenantId, r.deviceId), payload, { msgID: `u-${r.id}`, timeout: this.opts.timeoutMs }).then(
+      () => this.settle(w),
+      (err: unknown) => this.fail(w, err),
+    );
+  }
+
+  private settle(w: Waiter): void {
+    if (--w.remaining > 0 || w.failed) return;
+    this.stats.duplicates += w.duplicates;
+    w.resolve({ stored: w.total - w.duplicates, duplicates: w.duplicates });
+  }
+
+  private fail(w: Waiter, err: unknown): void {
+    if (w.failed) return;
+    w.failed = true;
+    w.reject(new PublishError(w.deviceId, w.total - w.duplicates, w.total, err));
+  }
+
+  /** Lanes and timers are released; records still waiting fail (their devices resend). */
+  close(): void {
+    for (const lane of this.lanes.values()) {
+      if (lane.timer) clearTimeout(lane.timer);
+      const waiting = [...lane.sealed, ...(lane.open ? [lane.open] : [])];
+      lane.sealed = [];
+      lane.open = undefined;
+      for (const b of waiting) for (const w of b.waiters) this.fail(w, new Error('publisher closed'));
+    }
   }
 }

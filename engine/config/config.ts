@@ -38,7 +38,8 @@ export const EnvSchema = z.object({
   FLEET_DEMO_DEVICES: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(100_000).default(300),
   FLEET_OFFLINE_AFTER_S: z.coerce.number({ message: 'must be a number of seconds' }).int().min(1).default(300),
   FLEET_MAP_TILES: z.string().min(1).optional(),
-  FLEET_SNAPSHOT_EVERY_MS: z.coerce.number({ message: 'must be milliseconds' }).int().min(50).max(60_000).default(2000),
+  FLEET_SNAPSHOT_EVERY_MS: z.coerce.number({ message: 'must be milliseconds' }).int().min(50).max(600_000).default(10_000),
+  FLEET_INGEST_LINGER_MS: z.coerce.number({ message: 'must be milliseconds' }).int().min(0).max(1000).default(10),
   FLEET_PASSIVATE_AFTER_S: z.coerce.number({ message: 'must be a number of seconds' }).int().min(1).default(3600),
   FLEET_MAX_ATTEMPTS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(100).default(5),
   FLEET_TCP_MAX_PER_ADDRESS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(1024),
@@ -73,6 +74,8 @@ export interface FleetConfig {
   offlineAfterMs: number;
   mapTiles: string | undefined;
   snapshotEveryMs: number;
+  /** Least time between two record batches of one partition from an adapter (adapters/ingest/record-publisher.ts). */
+  ingestLingerMs: number;
   passivateAfterMs: number;
   maxAttempts: number;
   /** Device connections accepted from one IP address (a NAT'd APN puts many trackers behind one). */
@@ -136,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetConfig {
     offlineAfterMs: e.FLEET_OFFLINE_AFTER_S * 1000,
     mapTiles: e.FLEET_MAP_TILES,
     snapshotEveryMs: e.FLEET_SNAPSHOT_EVERY_MS,
+    ingestLingerMs: e.FLEET_INGEST_LINGER_MS,
     passivateAfterMs: e.FLEET_PASSIVATE_AFTER_S * 1000,
     maxAttempts: e.FLEET_MAX_ATTEMPTS,
     tcpMaxPerAddress: e.FLEET_TCP_MAX_PER_ADDRESS,

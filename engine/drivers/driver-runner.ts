@@ -5,7 +5,7 @@ import { derivedEventId, type DerivedEvent } from '../../actors/derived-event.ts
 import type { Logger } from '../log.ts';
 import { pack, unpack, type TenantId } from '../model/index.ts';
 import { STREAM_DRIVERS, driverPartitionFilter, outSubject } from '../nats/subjects.ts';
-import { CONSUMER_LIMITS, driversConsumerName } from '../nats/topology.ts';
+import { driversConsumerName, engineConsumerLimits } from '../nats/topology.ts';
 import { rewindConsumer } from '../shard/rewind-consumer.ts';
 import { DriverSampleSchema, driverToken, type DriverSample } from './driver-sample.ts';
 
@@ -54,6 +54,8 @@ export class DriverRunner {
     private readonly log: Logger,
     private readonly partition: number,
     private readonly now: () => number = Date.now,
+    /** The shard's snapshot interval: ack_wait must outlast it (engineConsumerLimits). */
+    private readonly snapshotEveryMs = 0,
   ) {}
 
   start(): void {
@@ -67,7 +69,7 @@ export class DriverRunner {
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        await rewindConsumer(this.jsm, STREAM_DRIVERS, driversConsumerName(this.partition), driverPartitionFilter(this.partition), CONSUMER_LIMITS.engine);
+        await rewindConsumer(this.jsm, STREAM_DRIVERS, driversConsumerName(this.partition), driverPartitionFilter(this.partition), engineConsumerLimits(this.snapshotEveryMs));
         const consumer = await this.js.consumers.get(STREAM_DRIVERS, driversConsumerName(this.partition));
         const messages = await consumer.consume({ max_messages: 256 });
         this.messages = messages;

@@ -3,3 +3,4 @@ export * from './telemetry-record.ts';
 export * from './partition.ts';
 export * from './wire.ts';
 export * from './record-id.ts';
+export * from './record-batch.ts';

@@ -21,6 +21,8 @@ export const BUCKET_GEOFENCES = 'fleet_geofences';
 /** Normalized records: partition first so a shard's consumer filters `fleet.in.<p>.>`. */
 export const inSubject = (partition: number, tenant: TenantId, device: DeviceId) =>
   `fleet.in.${partition}.${tenant}.${device}`;
+/** A batch of one partition's records of one tenant (engine/model/record-batch.ts): what adapters publish. */
+export const inBatchSubject = (partition: number, tenant: TenantId) => `fleet.in.${partition}.${tenant}`;
 export const inPartitionFilter = (partition: number) => `fleet.in.${partition}.>`;
 export const urgentSubject = (partition: number, tenant: TenantId, device: DeviceId) => `fleet.urgent.${partition}.${tenant}.${device}`;
 export const urgentPartitionFilter = (partition: number) => `fleet.urgent.${partition}.>`;
@@ -39,6 +41,8 @@ export const outSubject = (tenant: TenantId, type: string, device: DeviceId) =>
 export const liveSubject = (tenant: TenantId, partition: number, device: DeviceId) =>
   `fleet.live.${tenant}.${partition}.${device}`;
 export const LIVE_ALL = 'fleet.live.>';
+/** Live views of one partition's devices of one tenant that changed since the last push: `{ views: DeviceView[] }`. */
+export const liveBatchSubject = (tenant: TenantId, partition: number) => `fleet.live.${tenant}.${partition}`;
 
 /** Request/reply to the shard that owns a device, for its live state. */
 export const querySubject = (partition: number, tenant: TenantId, device: DeviceId) =>

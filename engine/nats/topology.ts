@@ -26,10 +26,19 @@ const DAY_NS = 24 * 3600 * 1000 * NS;
 export const DUPLICATE_WINDOW_MS = 10 * 60 * 1000;
 
 export const CONSUMER_LIMITS = {
-  /** Records stay unacknowledged until their actor's snapshot is written (FLEET_SNAPSHOT_EVERY_MS): ack_wait must cover that. */
+  /**
+   * Messages (record batches) stay unacknowledged until the snapshots of their
+   * actors are written (FLEET_SNAPSHOT_EVERY_MS): engineConsumerLimits derives
+   * ack_wait from that interval; this is its floor.
+   */
   engine: { ackWaitMs: 30_000, maxAckPending: 20_000 },
   store: { ackWaitMs: 60_000, maxDeliver: -1, maxAckPending: 50_000 },
 } as const;
+
+/** ack_wait three snapshot intervals (at least 30 s): a message is redelivered only if its shard really stopped. */
+export function engineConsumerLimits(snapshotEveryMs = 0): { ackWaitMs: number; maxAckPending: number } {
+  return { ackWaitMs: Math.max(CONSUMER_LIMITS.engine.ackWaitMs, 3 * snapshotEveryMs), maxAckPending: CONSUMER_LIMITS.engine.maxAckPending };
+}
 
 export const engineConsumerName = (partition: number) => `engine-p${partition}`;
 export const driversConsumerName = (partition: number) => `drivers-p${partition}`;

@@ -5,7 +5,8 @@ import { DeviceActor } from '../../actors/device-actor.ts';
 import { createLogger } from '../log.ts';
 import { DEFAULT_TENANT, pack, type DeviceId, type TelemetryRecord } from '../model/index.ts';
 import { connectNats } from '../nats/connect.ts';
-import { STREAM_DEAD_LETTERS, STREAM_IN, inSubject } from '../nats/subjects.ts';
+import { STREAM_DEAD_LETTERS, STREAM_IN, inBatchSubject, inSubject } from '../nats/subjects.ts';
+import { encodeBatch } from '../../adapters/ingest/batch-encoding.ts';
 import { ensureTopology, engineConsumerName } from '../nats/topology.ts';
 import { startTestNats } from '../testing/nats-server.ts';
 import { PartitionRunner, type DeviceActorFactory } from './partition-runner.ts';
@@ -43,6 +44,9 @@ function rec(device: string, lat: number, poison = false): TelemetryRecord {
   };
 }
 const publish = (r: TelemetryRecord) => js.publish(inSubject(0, r.tenantId, r.deviceId), pack(r), { msgID: r.id });
+/** A batch as the adapters publish it (adapters/ingest/record-publisher.ts), entries may be anything. */
+const publishBatch = (entries: unknown[]) =>
+  js.publish(inBatchSubject(0, DEFAULT_TENANT), encodeBatch(`b-${++seq}`, entries.map((e) => pack(e))), { msgID: `b-${seq}` });
 
 /** A real actor that throws on records marked as poison, as a bug in a concern would. */
 const throwingOnPoison: DeviceActorFactory = (t, d, o, s) => {
@@ -96,7 +100,7 @@ describe('partition runner', () => {
 
   it('restores actors from snapshots after a restart and skips what they already hold', async () => {
     const before = (await snapshots.load(DEFAULT_TENANT, 'dev-a' as DeviceId))!;
-    expect(before.seq).toBeGreaterThan(0);
+    expect(before.pos).toBeGreaterThan(0);
     expect(before.snapshot).toBeTruthy();
 
     const r = runner();
@@ -107,5 +111,32 @@ describe('partition runner', () => {
     // 3 good records before, one now: the restored actor counts on from its snapshot.
     expect(view?.records).toBe(3);
     await r.stop();
+  });
+
+  it('applies a batch in order, dead-letters only its bad entries, and replays it exactly after a restart', async () => {
+    const dlqBefore = (await jsm.streams.info(STREAM_DEAD_LETTERS)).state.messages;
+    const r = runner();
+    r.start();
+    await publishBatch([rec('dev-d', 1), rec('dev-e', 20), { id: 'broken', deviceId: 'dev-d' }, rec('dev-d', 2), rec('dev-e', 21, true), rec('dev-d', 3)]);
+    await until(async () => (await r.view(DEFAULT_TENANT, 'dev-d' as DeviceId))?.position?.lat === 3);
+    await until(async () => (await jsm.streams.info(STREAM_DEAD_LETTERS)).state.messages === dlqBefore + 2);
+    await until(async () => {
+      await r.flush();
+      return (await jsm.consumers.info(STREAM_IN, engineConsumerName(0))).num_ack_pending === 0;
+    });
+    // dev-e's poison record was dead-lettered; its good record before it stays applied.
+    expect((await r.view(DEFAULT_TENANT, 'dev-e' as DeviceId))?.position?.lat).toBe(20);
+    expect((await r.view(DEFAULT_TENANT, 'dev-d' as DeviceId))?.records).toBe(3);
+    const last = await jsm.streams.getMessage(STREAM_DEAD_LETTERS, { seq: (await jsm.streams.info(STREAM_DEAD_LETTERS)).state.last_seq });
+    expect(last?.header.get('Fleet-Original-Index')).toMatch(/^[0-9]+$/);
+    await r.stop();
+
+    // A new runner replays nothing twice: every record of the batch is inside a snapshot.
+    const again = runner();
+    again.start();
+    await publishBatch([rec('dev-d', 4)]);
+    await until(async () => (await again.view(DEFAULT_TENANT, 'dev-d' as DeviceId))?.position?.lat === 4);
+    expect((await again.view(DEFAULT_TENANT, 'dev-d' as DeviceId))?.records).toBe(4);
+    await again.stop();
   });
 });

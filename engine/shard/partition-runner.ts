@@ -3,28 +3,43 @@ import { headers, type NatsConnection } from '@nats-io/transport-node';
 import type { Snapshot } from 'xstate';
 import { DeviceActor } from '../../actors/device-actor.ts';
 import type { DerivedEvent } from '../../actors/derived-event.ts';
+import type { DeviceView } from '../../actors/device-view.ts';
 import type { Logger } from '../log.ts';
 import { activityOf, driverIdOf } from '../drivers/activity-of.ts';
 import { driverSampleId, driverToken, type DriverSample } from '../drivers/driver-sample.ts';
-import { TelemetryRecordSchema, pack, partitionOf, unpack, type DeviceId, type TelemetryRecord, type TenantId } from '../model/index.ts';
-import { STREAM_IN, deadLetterSubject, driverSubject, inPartitionFilter, liveSubject, outSubject, parsePartitionedSubject } from '../nats/subjects.ts';
-import { CONSUMER_LIMITS, engineConsumerName } from '../nats/topology.ts';
+import {
+  POSITION_STRIDE,
+  pack,
+  partitionOf,
+  positionOf,
+  readInbound,
+  type DeviceId,
+  type InboundRecord,
+  type TelemetryRecord,
+  type TenantId,
+} from '../model/index.ts';
+import { STREAM_IN, deadLetterSubject, driverSubject, inPartitionFilter, liveBatchSubject, outSubject, parsePartitionedSubject } from '../nats/subjects.ts';
+import { engineConsumerLimits, engineConsumerName } from '../nats/topology.ts';
 import { rewindConsumer } from './rewind-consumer.ts';
-import type { SnapshotStore } from './snapshot-store.ts';
+import { SnapshotStore } from './snapshot-store.ts';
 
 /**
  * One partition of FLEET_IN and the actors of its devices. The rules that make
  * "nothing lost, nothing counted twice" hold:
  *
- * - Records are applied in stream order. At every start the partition's durable
- *   consumer is rewound to its ack floor, so records a crashed run had taken
- *   but not acknowledged come back first, in order.
- * - A record is acknowledged only after the snapshot of its actor (with the
- *   record's stream sequence) is in KV. On replay, a record at or below its
- *   actor's snapshot sequence is already inside and is skipped.
+ * - Records are applied in stream order (batch by batch, and in order inside
+ *   a batch). At every start the partition's durable consumer is rewound to
+ *   its ack floor, so messages a crashed run had taken but not acknowledged
+ *   come back first, in order.
+ * - A message is acknowledged only after every record in it was applied and
+ *   the snapshot of every actor it touched (with the position of the last
+ *   record inside) is in KV, and after every event and driver sample derived
+ *   before that snapshot was acknowledged by JetStream. On replay, a record at
+ *   or below its actor's snapshot position is already inside and is skipped.
  * - An actor that throws is not trusted any more: the whole partition restarts
  *   from its snapshots and replays (its last good state). A record that keeps
- *   failing goes to the dead-letter subject after a bounded number of tries.
+ *   failing goes to the dead-letter subject after a bounded number of tries;
+ *   the rest of its batch is unaffected.
  * - Derived events carry deterministic ids, so a replay's re-publish is dropped
  *   by JetStream's duplicate window and by the store.
  */
@@ -49,16 +64,25 @@ export interface PartitionOptions {
   /** Idle actors are written to their snapshot and dropped from memory after this long. */
   passivateAfterMs: number;
   maxAttempts: number;
+  /** Messages (batches) pulled at once. */
   batch: number;
+  /** How often this partition's snapshots are written and its records acknowledged: ack_wait is derived from it. */
+  snapshotEveryMs?: number;
 }
 
 interface LiveActor {
   actor: DeviceActorLike;
-  /** Stream sequence of the last record applied. */
-  seq: number;
+  /** Position of the last record applied. */
+  pos: number;
   dirty: boolean;
   lastActivity: number;
   lastTick: number;
+}
+
+/** A message taken from the consumer, acknowledged once all its records are handled (and snapshotted). */
+interface Taken {
+  m: JsMsg;
+  remaining: number;
 }
 
 /**
@@ -68,8 +92,8 @@ interface LiveActor {
  * out, and every actor at least every SLOW_TICK_MS (durations, dates).
  */
 const QUIET_TICK_MS = 10_000;
-/** Records handled at once in one partition (different devices; one device is always sequential). */
-const MAX_IN_FLIGHT = 64;
+/** Devices being woken at once in one partition (waking waits on KV reads; one device is always sequential). */
+const MAX_WAKING = 64;
 const SLOW_TICK_MS = 60_000;
 /** Yield to the consumers every this many actors, so a sweep never stalls the partition. */
 const TICK_SLICE = 500;
@@ -81,16 +105,20 @@ export interface PartitionStats {
   events: number;
   deadLetters: number;
   restarts: number;
+  /** Messages handled, waiting for the next snapshot flush to be acknowledged. */
   pendingAcks: number;
-  /** Records in the partition not yet delivered to this runner (consumer num_pending). */
+  /** Records in the partition not yet applied: undelivered (estimated from the mean batch) plus taken and not yet handled. */
   lag: number;
   /** Epoch ms of the last flush that wrote snapshots and acknowledged. */
   lastFlushAt: number;
+  /** Messages and records taken: their ratio is the mean batch. */
+  messages: number;
+  records: number;
 }
 
 class ActorFailure extends Error {
   constructor(
-    readonly seq: number,
+    readonly pos: number,
     cause: unknown,
   ) {
     super(String((cause as Error)?.message ?? cause), { cause });
@@ -99,20 +127,29 @@ class ActorFailure extends Error {
 
 export class PartitionRunner {
   private actors = new Map<string, LiveActor>();
+  /** Handled messages, in the order they completed; acknowledged by the next flush. */
   private pending: JsMsg[] = [];
   private readonly failures = new Map<number, number>();
+  /** Devices being woken (and the records that wait for them), chained so one device stays in order. */
   private readonly chains = new Map<string, Promise<void>>();
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Publishes (events, driver samples, dead letters) not yet acknowledged: a flush waits for them before acknowledging. */
+  private readonly outstanding = new Set<Promise<void>>();
+  /** Actors whose view changed since the last live push. */
+  private readonly liveDirty = new Set<LiveActor>();
   /** An I/O failure inside a handled record (NATS down...): the partition resumes from its ack floor. */
   private failure: Error | undefined;
-  /** Stream sequences sent to the dead-letter subject: skipped on every replay. */
+  /** Positions sent to the dead-letter subject: skipped on every replay. */
   private readonly poisoned = new Set<number>();
   private stopping = false;
   private restartRequested: ActorFailure | undefined;
   private messages: AsyncIterable<JsMsg> & { stop?: () => void; close?: () => Promise<void | Error> } | undefined;
   private loop: Promise<void> | undefined;
   private flushing: Promise<void> = Promise.resolve();
-  readonly stats: PartitionStats = { actors: 0, processed: 0, skippedReplays: 0, events: 0, deadLetters: 0, restarts: 0, pendingAcks: 0, lag: 0, lastFlushAt: 0 };
+  /** Records taken from the consumer and not yet handled. */
+  private unhandled = 0;
+  readonly stats: PartitionStats = {
+    actors: 0, processed: 0, skippedReplays: 0, events: 0, deadLetters: 0, restarts: 0, pendingAcks: 0, lag: 0, lastFlushAt: 0, messages: 0, records: 0,
+  };
 
   constructor(
     private readonly nc: NatsConnection,
@@ -130,7 +167,7 @@ export class PartitionRunner {
   async applyDeviceSettings(tenant: TenantId, device: DeviceId, settings: Record<string, unknown>): Promise<void> {
     const la = this.actors.get(`${tenant}.${device}`);
     if (!la || !this.settings) return;
-    await this.configure(la, settings);
+    this.configure(la, settings);
   }
 
   /** A tenant's geofences changed: every live actor of the tenant in this partition gets the new list. */
@@ -138,15 +175,15 @@ export class PartitionRunner {
     if (!this.settings) return;
     for (const la of this.actors.values()) {
       if (la.actor.context.tenantId !== tenant) continue;
-      await this.configure(la, la.actor.context.config?.settings ?? {});
+      this.configure(la, la.actor.context.config?.settings ?? {});
     }
   }
 
-  private async configure(la: LiveActor, settings: Record<string, unknown>): Promise<void> {
+  private configure(la: LiveActor, settings: Record<string, unknown>): void {
     try {
       const events = la.actor.applySettings(settings, this.settings!.geofencesOf(la.actor.context.tenantId));
       la.dirty = true;
-      await this.publishEvents(events);
+      this.publishEvents(events);
     } catch (err) {
       this.log.warn({ deviceId: la.actor.context.deviceId, err: String((err as Error).message ?? err) }, 'settings not applied; the actor keeps its previous ones');
     }
@@ -157,7 +194,7 @@ export class PartitionRunner {
   }
 
   private rewind(): Promise<void> {
-    return rewindConsumer(this.jsm, STREAM_IN, engineConsumerName(this.opts.partition), inPartitionFilter(this.opts.partition), CONSUMER_LIMITS.engine);
+    return rewindConsumer(this.jsm, STREAM_IN, engineConsumerName(this.opts.partition), inPartitionFilter(this.opts.partition), engineConsumerLimits(this.opts.snapshotEveryMs));
   }
 
   private async run(): Promise<void> {
@@ -169,7 +206,7 @@ export class PartitionRunner {
         this.messages = messages;
         for await (const m of messages) {
           if (this.stopping) break;
-          await this.dispatch(m);
+          await this.take(m);
           if (this.restartRequested || this.failure) break;
         }
         await this.settle();
@@ -188,36 +225,84 @@ export class PartitionRunner {
     }
   }
 
+  private interrupted(): boolean {
+    return this.failure !== undefined || this.restartRequested !== undefined;
+  }
+
   /**
-   * Records of different devices are handled concurrently (waking an actor
-   * waits on KV reads), records of one device strictly in stream order: each
-   * device has a promise chain. Acks stay batched at flush, so ordering across
-   * devices does not matter to them; the ack floor and the per-actor sequence
-   * make replays exact.
+   * Handles every record of a message. A record of a live device that is not
+   * waiting on anything is applied at once; a device being woken (KV reads)
+   * gets its records chained behind the wake-up, so one device is strictly in
+   * stream order while others go on.
    */
-  private dispatch(m: JsMsg): Promise<unknown> {
-    const s = parsePartitionedSubject(m.subject);
-    const key = s ? `${s.tenant}.${s.device}` : m.subject;
-    const prev = this.chains.get(key) ?? Promise.resolve();
-    const next: Promise<void> = prev
-      .then(() => (this.failure || this.restartRequested ? undefined : this.handle(m)))
+  private take(m: JsMsg): Promise<unknown> {
+    const inbound = readInbound(m.data);
+    this.stats.messages++;
+    if (!inbound.ok) {
+      this.deadLetter(m, undefined, m.data, inbound.reason);
+      this.pending.push(m);
+      return Promise.resolve();
+    }
+    const taken: Taken = { m, remaining: inbound.records.length };
+    this.stats.records += inbound.records.length;
+    this.unhandled += inbound.records.length;
+    for (const item of inbound.records) {
+      if (this.interrupted()) break;
+      this.route(taken, item);
+    }
+    return this.chains.size >= MAX_WAKING ? Promise.race(this.chains.values()) : Promise.resolve();
+  }
+
+  private route(taken: Taken, item: InboundRecord): void {
+    const pos = positionOf(taken.m.seq, item.index);
+    if (!item.ok) {
+      this.deadLetter(taken.m, item.index, pack(item.raw), item.reason);
+      this.done(taken);
+      return;
+    }
+    if (this.poisoned.has(pos)) {
+      // Dead-lettered already; acknowledged with its message, never applied.
+      this.done(taken);
+      return;
+    }
+    const record = item.record;
+    const key = `${record.tenantId}.${record.deviceId}`;
+    const chain = this.chains.get(key);
+    const live = this.actors.get(key);
+    if (!chain && live) {
+      this.apply(live, record, pos);
+      this.done(taken);
+      return;
+    }
+    const next: Promise<void> = (chain ?? this.wake(record.tenantId, record.deviceId).then(() => undefined))
+      .then(() => {
+        if (this.interrupted()) return;
+        const la = this.actors.get(key);
+        if (la) this.apply(la, record, pos);
+      })
       .catch((err: unknown) => {
         this.failure ??= err as Error;
       })
       .finally(() => {
+        this.done(taken);
         // The consume loop may be waiting for a message that is not coming: end it so the partition restarts now.
-        if (this.failure || this.restartRequested) this.messages?.stop?.();
-        this.inFlight.delete(next);
+        if (this.interrupted()) this.messages?.stop?.();
         if (this.chains.get(key) === next) this.chains.delete(key);
       });
     this.chains.set(key, next);
-    this.inFlight.add(next);
-    return this.inFlight.size >= MAX_IN_FLIGHT ? Promise.race(this.inFlight) : Promise.resolve();
   }
 
-  /** Waits for every record being handled. */
+  private done(taken: Taken): void {
+    this.unhandled--;
+    if (--taken.remaining === 0 && !this.interrupted()) {
+      this.pending.push(taken.m);
+      this.stats.pendingAcks = this.pending.length;
+    }
+  }
+
+  /** Waits for every device being woken. */
   private async settle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
   }
 
   /** Forget everything unacknowledged; the rewind brings it back in order. */
@@ -225,9 +310,12 @@ export class PartitionRunner {
     this.messages?.stop?.();
     await this.settle();
     await this.flushing;
+    await Promise.allSettled([...this.outstanding]);
     for (const a of this.actors.values()) a.actor.stop();
     this.actors.clear();
+    this.liveDirty.clear();
     this.pending = [];
+    this.unhandled = 0;
     this.stats.actors = 0;
     this.stats.pendingAcks = 0;
   }
@@ -236,11 +324,12 @@ export class PartitionRunner {
     const failure = this.restartRequested!;
     this.restartRequested = undefined;
     this.stats.restarts++;
-    this.log.warn({ partition: this.opts.partition, seq: failure.seq, err: failure.message }, 'actor failed; partition restarts from its last good state');
+    this.log.warn({ partition: this.opts.partition, pos: failure.pos, err: failure.message }, 'actor failed; partition restarts from its last good state');
     await this.dropAll();
   }
 
-  private async actorFor(tenant: TenantId, device: DeviceId): Promise<LiveActor> {
+  /** Brings a device's actor into memory: from its snapshot, or fresh; configured before anyone sees it. */
+  private async wake(tenant: TenantId, device: DeviceId): Promise<LiveActor> {
     const key = `${tenant}.${device}`;
     const live = this.actors.get(key);
     if (live) return live;
@@ -252,22 +341,35 @@ export class PartitionRunner {
       this.log.error({ deviceId: device, err: String(err) }, 'snapshot did not restore; actor starts fresh');
       actor = this.createActor(tenant, device, this.opts.offlineAfterMs);
     }
-    const la: LiveActor = { actor, seq: stored?.seq ?? 0, dirty: false, lastActivity: this.now(), lastTick: 0 };
-    if (this.settings) await this.configure(la, await this.settings.settingsOf(tenant, device));
+    const la: LiveActor = { actor, pos: stored?.pos ?? 0, dirty: false, lastActivity: this.now(), lastTick: 0 };
+    if (this.settings) this.configure(la, await this.settings.settingsOf(tenant, device));
     // Visible (to queries, ticks, settings) only once configured; one device is never woken twice at once.
     this.actors.set(key, la);
     this.stats.actors = this.actors.size;
     return la;
   }
 
-  private async publishEvents(events: DerivedEvent[]): Promise<void> {
+  /** Publishes without waiting; the next flush waits for the acknowledgement before it acknowledges anything. */
+  private track(p: Promise<unknown>): void {
+    const q: Promise<void> = p.then(
+      () => undefined,
+      (err: unknown) => {
+        this.failure ??= err instanceof Error ? err : new Error(String(err));
+        this.messages?.stop?.();
+      },
+    );
+    this.outstanding.add(q);
+    void q.finally(() => this.outstanding.delete(q));
+  }
+
+  private publishEvents(events: DerivedEvent[]): void {
     if (events.length === 0) return;
-    await Promise.all(events.map((e) => this.js.publish(outSubject(e.tenantId, e.type, e.deviceId), pack(e), { msgID: e.id })));
+    for (const e of events) this.track(this.js.publish(outSubject(e.tenantId, e.type, e.deviceId), pack(e), { msgID: e.id }));
     this.stats.events += events.length;
   }
 
   /** Hands the driver's activity to the driver lane (FLEET_DRIVERS), partitioned by driver. */
-  private async publishDriverSample(record: TelemetryRecord, la: LiveActor): Promise<void> {
+  private publishDriverSample(record: TelemetryRecord, la: LiveActor): void {
     // The actor remembers the driver and the ignition when a record carries neither.
     const known = la.actor.context.track;
     const driverId = driverIdOf(record) ?? known.driverId ?? undefined;
@@ -283,99 +385,120 @@ export class PartitionRunner {
       time: record.deviceTime,
       activity,
     };
-    await this.js.publish(driverSubject(partitionOf(record.tenantId, token as DeviceId, this.opts.totalPartitions), record.tenantId, token), pack(sample), {
-      msgID: sample.id,
-    });
+    this.track(
+      this.js.publish(driverSubject(partitionOf(record.tenantId, token as DeviceId, this.opts.totalPartitions), record.tenantId, token), pack(sample), {
+        msgID: sample.id,
+      }),
+    );
   }
 
-  private pushLive(la: LiveActor): void {
-    const ctx = la.actor.context;
-    this.nc.publish(liveSubject(ctx.tenantId, this.opts.partition, ctx.deviceId), pack(la.actor.view()));
+  /**
+   * Live views of the devices that changed since the last push, one core NATS
+   * message per tenant (`fleet.live.<tenant>.<partition>`): a device reporting
+   * several times between two pushes is sent once, with its newest state.
+   */
+  pushLive(): void {
+    if (this.liveDirty.size === 0) return;
+    const byTenant = new Map<string, DeviceView[]>();
+    for (const la of this.liveDirty) {
+      const tenant = la.actor.context.tenantId;
+      let views = byTenant.get(tenant);
+      if (!views) byTenant.set(tenant, (views = []));
+      views.push(la.actor.view());
+    }
+    this.liveDirty.clear();
+    for (const [tenant, views] of byTenant) this.nc.publish(liveBatchSubject(tenant as TenantId, this.opts.partition), pack({ views }));
   }
 
-  private async deadLetter(m: JsMsg, reason: string): Promise<void> {
+  private deadLetter(m: JsMsg, index: number | undefined, payload: Uint8Array, reason: string): void {
     const s = parsePartitionedSubject(m.subject);
     const h = headers();
-    // One dead letter per stream record, even if a crash makes us decide twice.
-    h.set('Nats-Msg-Id', `dlq-${m.seq}`);
+    // One dead letter per record, even if a crash makes us decide twice.
+    h.set('Nats-Msg-Id', index === undefined ? `dlq-${m.seq}` : `dlq-${m.seq}-${index}`);
     h.set('Fleet-Error', reason.slice(0, 1000));
     h.set('Fleet-Original-Subject', m.subject);
     h.set('Fleet-Original-Seq', String(m.seq));
-    await this.js.publish(deadLetterSubject((s?.tenant ?? 'unknown') as TenantId, (s?.device ?? 'unknown') as DeviceId), m.data, { headers: h });
+    if (index !== undefined) h.set('Fleet-Original-Index', String(index));
+    const tenant = (s?.tenant ?? m.subject.split('.')[3] ?? 'unknown') as TenantId;
+    this.track(this.js.publish(deadLetterSubject(tenant, (s?.device ?? 'unknown') as DeviceId), payload, { headers: h }));
     this.stats.deadLetters++;
-    this.log.error({ partition: this.opts.partition, subject: m.subject, seq: m.seq, reason }, 'record sent to the dead-letter subject');
+    this.log.error({ partition: this.opts.partition, subject: m.subject, seq: m.seq, index, reason }, 'record sent to the dead-letter subject');
   }
 
-  private decode(m: JsMsg): TelemetryRecord | string {
-    let raw: unknown;
-    try {
-      raw = unpack(m.data);
-    } catch {
-      return 'payload is not msgpack';
-    }
-    const r = TelemetryRecordSchema.safeParse(raw);
-    return r.success ? r.data : `payload is not a telemetry record: ${r.error.issues[0]?.message ?? 'invalid'}`;
-  }
-
-  private async handle(m: JsMsg): Promise<void> {
-    const record = this.decode(m);
-    if (typeof record === 'string') {
-      await this.deadLetter(m, record);
-      this.pending.push(m);
-      return;
-    }
-    if (this.poisoned.has(m.seq)) {
-      // Dead-lettered already; acknowledged with the next flush, never applied.
-      this.pending.push(m);
-      return;
-    }
-    const la = await this.actorFor(record.tenantId, record.deviceId);
-    if (m.seq <= la.seq) {
+  private apply(la: LiveActor, record: TelemetryRecord, pos: number): void {
+    if (pos <= la.pos) {
       // Already inside the snapshot this actor was restored from.
       this.stats.skippedReplays++;
-      this.pending.push(m);
       return;
     }
     let events: DerivedEvent[];
     try {
       events = la.actor.record(record);
     } catch (err) {
-      const attempts = (this.failures.get(m.seq) ?? 0) + 1;
-      this.failures.set(m.seq, attempts);
+      const attempts = (this.failures.get(pos) ?? 0) + 1;
+      this.failures.set(pos, attempts);
       if (attempts >= this.opts.maxAttempts) {
-        this.failures.delete(m.seq);
-        await this.deadLetter(m, `actor failed ${attempts} times: ${String((err as Error).message ?? err)}`);
-        this.poisoned.add(m.seq);
+        this.failures.delete(pos);
+        const index = pos % POSITION_STRIDE;
+        this.poisoned.add(pos);
+        this.deadLetterRecord(record, (pos - index) / POSITION_STRIDE, index, `actor failed ${attempts} times: ${String((err as Error).message ?? err)}`);
       }
       // Whatever the broken actor holds is not trusted: rebuild the partition from snapshots.
-      this.restartRequested = new ActorFailure(m.seq, err);
+      this.restartRequested ??= new ActorFailure(pos, err);
+      this.messages?.stop?.();
       return;
     }
-    this.failures.delete(m.seq);
-    await Promise.all([this.publishEvents(events), this.publishDriverSample(record, la)]);
-    la.seq = m.seq;
+    if (this.failures.size > 0) this.failures.delete(pos);
+    this.publishEvents(events);
+    this.publishDriverSample(record, la);
+    la.pos = pos;
     la.dirty = true;
     la.lastActivity = this.now();
-    this.pushLive(la);
-    this.pending.push(m);
+    this.liveDirty.add(la);
     this.stats.processed++;
-    this.stats.pendingAcks = this.pending.length;
   }
 
-  /** Writes the snapshots of dirty actors, then acknowledges every record taken before the write began. */
-  private async saveThenAck(entries: [string, LiveActor][]): Promise<void> {
+  private deadLetterRecord(record: TelemetryRecord, seq: number, index: number, reason: string): void {
+    const h = headers();
+    h.set('Nats-Msg-Id', `dlq-${seq}-${index}`);
+    h.set('Fleet-Error', reason.slice(0, 1000));
+    h.set('Fleet-Original-Seq', String(seq));
+    h.set('Fleet-Original-Index', String(index));
+    this.track(this.js.publish(deadLetterSubject(record.tenantId, record.deviceId), pack(record), { headers: h }));
+    this.stats.deadLetters++;
+    this.log.error({ partition: this.opts.partition, deviceId: record.deviceId, seq, index, reason }, 'record sent to the dead-letter subject');
+  }
+
+  /**
+   * Writes the snapshots of dirty actors, then acknowledges every message
+   * handled before the flush began. The snapshots are encoded first, in one
+   * synchronous pass, so each is exactly the actor at its recorded position;
+   * then every publish made so far (events, driver samples, dead letters) must
+   * be acknowledged: a snapshot never gets ahead of what it derived.
+   */
+  private async saveThenAck(): Promise<void> {
     const acks = this.pending;
     this.pending = [];
-    const results = await Promise.allSettled(
-      entries.map(async ([, la]) => {
-        const ctx = la.actor.context;
-        await this.snapshots.save(ctx.tenantId, ctx.deviceId, { seq: la.seq, snapshot: la.actor.persisted() });
-        la.dirty = false;
-      }),
-    );
+    const writes: { tenant: TenantId; device: DeviceId; bytes: Uint8Array; la: LiveActor; pos: number }[] = [];
+    for (const la of this.actors.values()) {
+      if (!la.dirty) continue;
+      const ctx = la.actor.context;
+      writes.push({ tenant: ctx.tenantId, device: ctx.deviceId, la, pos: la.pos, bytes: SnapshotStore.encode({ pos: la.pos, snapshot: la.actor.persisted() }) });
+      la.dirty = false;
+    }
+    const giveBack = () => {
+      this.pending = acks.concat(this.pending);
+      for (const w of writes) w.la.dirty = true;
+    };
+    await Promise.all([...this.outstanding]);
+    if (this.interrupted()) {
+      giveBack();
+      return;
+    }
+    const results = await Promise.allSettled(writes.map((w) => this.snapshots.put(w.tenant, w.device, w.bytes)));
     if (results.some((r) => r.status === 'rejected')) {
       // Keep them unacknowledged: the next flush tries again, a crash replays them.
-      this.pending = acks.concat(this.pending);
+      giveBack();
       this.log.warn({ partition: this.opts.partition }, 'snapshot write failed; acknowledgements held back');
       return;
     }
@@ -390,23 +513,24 @@ export class PartitionRunner {
       const info = await this.jsm.consumers.info(STREAM_IN, engineConsumerName(this.opts.partition));
       // nats-server 2.9 sometimes reports an underflowed num_pending (~1.8e19): not a lag anyone has.
       const pending = info.num_pending > Number.MAX_SAFE_INTEGER ? 0 : info.num_pending;
-      this.stats.lag = pending + info.num_ack_pending;
+      const perMessage = this.stats.messages > 0 ? this.stats.records / this.stats.messages : 1;
+      this.stats.lag = Math.round(pending * perMessage) + this.unhandled;
     } catch {
       // consumer being recreated; next round
     }
   }
 
-  /** Snapshot, acknowledge, passivate idle actors, and let silent devices go offline. */
+  /** Snapshot, acknowledge, passivate idle actors. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
       if (this.restartRequested) return;
-      const dirty = [...this.actors].filter(([, la]) => la.dirty);
-      await this.saveThenAck(dirty);
+      await this.saveThenAck();
       const now = this.now();
       for (const [key, la] of this.actors) {
-        if (!la.dirty && now - la.lastActivity > this.opts.passivateAfterMs && !la.actor.online) {
+        if (!la.dirty && now - la.lastActivity > this.opts.passivateAfterMs && !la.actor.online && !this.chains.has(key)) {
           la.actor.stop();
           this.actors.delete(key);
+          this.liveDirty.delete(la);
         }
       }
       this.stats.actors = this.actors.size;
@@ -437,14 +561,14 @@ export class PartitionRunner {
         events = la.actor.tick(now);
       } catch (err) {
         this.log.warn({ deviceId: la.actor.context.deviceId, err: String(err) }, 'tick failed; the actor is rebuilt from its snapshot');
-        this.restartRequested = new ActorFailure(la.seq, err);
+        this.restartRequested = new ActorFailure(la.pos, err);
         this.messages?.stop?.();
         return;
       }
       if (events.length === 0 && wasOnline === la.actor.online) continue;
-      await this.publishEvents(events);
+      this.publishEvents(events);
       la.dirty = true;
-      this.pushLive(la);
+      this.liveDirty.add(la);
     }
   }
 
@@ -466,5 +590,6 @@ export class PartitionRunner {
     await Promise.race([this.loop, new Promise((r) => setTimeout(r, 2000))]);
     await this.settle();
     await this.flush();
+    this.pushLive();
   }
 }

@@ -20,6 +20,8 @@ import type { FromWorker, ShardWorkerData, ToWorker } from './worker-protocol.ts
  */
 
 const data = workerData as ShardWorkerData;
+/** Coalescing window of live views (device -> WebSocket latency budget: a few hundred ms end to end). */
+const LIVE_PUSH_EVERY_MS = 25;
 const log = createLogger(`shard-${data.shard}`, data.logLevel);
 const post = (m: FromWorker) => parentPort?.postMessage(m);
 // As on the main thread: a stray library rejection is logged; unacknowledged records are safe either way.
@@ -42,6 +44,7 @@ for (const p of data.partitions) {
     passivateAfterMs: data.passivateAfterMs,
     maxAttempts: data.maxAttempts,
     batch: 256,
+    snapshotEveryMs: data.snapshotEveryMs,
   }, Date.now, undefined, settings);
   runners.set(p, r);
 }
@@ -62,7 +65,7 @@ for (const u of urgentRunners) u.start();
 // The shard also owns the same-numbered partitions of the driver lane.
 const driverRunners = new Map<number, DriverRunner>();
 for (const p of data.partitions) {
-  const r = new DriverRunner(js, jsm, driverBucket, log, p);
+  const r = new DriverRunner(js, jsm, driverBucket, log, p, Date.now, data.snapshotEveryMs);
   driverRunners.set(p, r);
   r.start();
 }
@@ -106,10 +109,25 @@ const stats = () => {
   return out;
 };
 
+/**
+ * Every partition writes its snapshots (and acknowledges) once per
+ * snapshotEveryMs, but not all at the same moment: one partition at a time,
+ * round robin, so the KV writes are spread evenly instead of arriving as one
+ * burst per interval.
+ */
+const flushOrder = [...data.partitions];
+let flushNext = 0;
+function flushOne(): void {
+  const p = flushOrder[flushNext++ % flushOrder.length]!;
+  for (const r of [runners.get(p), driverRunners.get(p)]) void r?.flush().catch((err: unknown) => log.warn({ partition: p, err: String(err) }, 'flush failed'));
+}
+
 const timers = [
+  setInterval(flushOne, Math.max(10, Math.floor(data.snapshotEveryMs / Math.max(1, flushOrder.length)))),
+  // Live views go out coalesced: a device reporting twice within this interval is pushed once.
   setInterval(() => {
-    for (const r of [...runners.values(), ...driverRunners.values()]) void r.flush().catch((err: unknown) => log.warn({ err: String(err) }, 'flush failed'));
-  }, data.snapshotEveryMs),
+    for (const r of runners.values()) r.pushLive();
+  }, LIVE_PUSH_EVERY_MS),
   setInterval(() => {
     for (const r of runners.values()) void r.tickAll().catch((err: unknown) => log.warn({ err: String(err) }, 'tick failed'));
   }, Math.max(250, Math.min(5000, data.offlineAfterMs / 4))),

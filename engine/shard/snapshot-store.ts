@@ -1,16 +1,17 @@
 import type { KV } from '@nats-io/kv';
 import type { Snapshot } from 'xstate';
-import { pack, unpack, type DeviceId, type TenantId } from '../model/index.ts';
+import { POSITION_STRIDE, pack, unpack, type DeviceId, type TenantId } from '../model/index.ts';
 
 /**
  * Actor snapshots in the NATS KV bucket `fleet_snapshots`, msgpack-encoded,
- * keyed `<tenant>.<device>`, each with the FLEET_IN stream sequence of the last
- * record it reflects: on replay, records at or below it are already inside.
+ * keyed `<tenant>.<device>`, each with the FLEET_IN position (stream sequence
+ * and index in its batch, engine/model/record-batch.ts) of the last record it
+ * reflects: on replay, records at or below it are already inside.
  */
 
 export interface StoredSnapshot {
-  /** Stream sequence of the last record applied. */
-  seq: number;
+  /** Position of the last record applied (positionOf(streamSeq, index)). */
+  pos: number;
   snapshot: Snapshot<unknown>;
 }
 
@@ -24,12 +25,24 @@ export class SnapshotStore {
   async load(tenant: TenantId, device: DeviceId): Promise<StoredSnapshot | undefined> {
     const e = await this.kv.get(SnapshotStore.key(tenant, device));
     if (!e || e.operation !== 'PUT' || e.value.length === 0) return undefined;
-    const v = unpack(e.value) as Partial<StoredSnapshot>;
-    if (typeof v.seq !== 'number' || !v.snapshot) return undefined;
-    return { seq: v.seq, snapshot: v.snapshot };
+    const v = unpack(e.value) as Partial<StoredSnapshot> & { seq?: unknown };
+    if (!v.snapshot) return undefined;
+    if (typeof v.pos === 'number') return { pos: v.pos, snapshot: v.snapshot };
+    // Written before batches: `seq` was the stream sequence of a one-record message.
+    if (typeof v.seq === 'number') return { pos: v.seq * POSITION_STRIDE + (POSITION_STRIDE - 1), snapshot: v.snapshot };
+    return undefined;
+  }
+
+  /** Encoded at once, written later: what is written is the actor as it was when it was encoded. */
+  static encode(stored: StoredSnapshot): Uint8Array {
+    return pack(stored);
+  }
+
+  async put(tenant: TenantId, device: DeviceId, encoded: Uint8Array): Promise<void> {
+    await this.kv.put(SnapshotStore.key(tenant, device), encoded);
   }
 
   async save(tenant: TenantId, device: DeviceId, stored: StoredSnapshot): Promise<void> {
-    await this.kv.put(SnapshotStore.key(tenant, device), pack(stored));
+    await this.put(tenant, device, SnapshotStore.encode(stored));
   }
 }

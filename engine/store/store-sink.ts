@@ -1,7 +1,7 @@
 import type { Consumer, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { DerivedEventSchema, type DerivedEvent } from '../../actors/derived-event.ts';
 import type { Logger } from '../log.ts';
-import { TelemetryRecordSchema, unpack, type TelemetryRecord } from '../model/index.ts';
+import { readInbound, unpack, type TelemetryRecord } from '../model/index.ts';
 import { STORE_EVENTS_CONSUMER, STORE_RECORDS_CONSUMER } from '../nats/topology.ts';
 import { STREAM_EVENTS, STREAM_IN } from '../nats/subjects.ts';
 import { eventRow, recordRow } from './rows.ts';
@@ -36,11 +36,15 @@ interface Lane<T> {
   table: 'records' | 'events';
   idColumn: string;
   timeColumn: string;
-  parse(data: Uint8Array): T | undefined;
+  /** The items of one message (a record batch holds many); undefined when it cannot be read at all. */
+  parse(data: Uint8Array): T[] | undefined;
   idOf(v: T): string;
   timeOf(v: T): number;
   insert(store: TelemetryStore, items: T[]): Promise<void>;
 }
+
+/** Bytes of record batches pulled per insert: ~10,000 records of the simulated fleet. */
+const RECORDS_PULL_BYTES = 4 * 1024 * 1024;
 
 const recordLane: Lane<TelemetryRecord> = {
   name: 'records',
@@ -50,12 +54,12 @@ const recordLane: Lane<TelemetryRecord> = {
   idColumn: 'record_id',
   timeColumn: 'device_time_ms',
   parse: (d) => {
-    try {
-      const r = TelemetryRecordSchema.safeParse(unpack(d));
-      return r.success ? r.data : undefined;
-    } catch {
-      return undefined;
-    }
+    const inbound = readInbound(d);
+    if (!inbound.ok) return undefined;
+    // A record the engine dead-letters is not stored either: both read it with the same schema.
+    const out: TelemetryRecord[] = [];
+    for (const r of inbound.records) if (r.ok) out.push(r.record);
+    return out;
   },
   idOf: (r) => r.id,
   timeOf: (r) => r.deviceTime,
@@ -72,7 +76,7 @@ const eventLane: Lane<DerivedEvent> = {
   parse: (d) => {
     try {
       const r = DerivedEventSchema.safeParse(unpack(d));
-      return r.success ? r.data : undefined;
+      return r.success ? [r.data] : undefined;
     } catch {
       return undefined;
     }
@@ -121,7 +125,9 @@ export class StoreSink {
       try {
         consumer ??= await this.js.consumers.get(lane.stream, lane.consumer);
         const msgs: JsMsg[] = [];
-        const iter = await consumer.fetch({ max_messages: this.opts.batchSize, expires: Math.max(1000, this.opts.maxWaitMs) });
+        const expires = Math.max(1000, this.opts.maxWaitMs);
+        // A records message is a batch of up to hundreds of records: pull by size, not by count.
+        const iter = await consumer.fetch(lane.table === 'records' ? { max_bytes: RECORDS_PULL_BYTES, expires } : { max_messages: this.opts.batchSize, expires });
         try {
           for await (const m of iter) msgs.push(m);
         } catch (err) {
@@ -150,15 +156,17 @@ export class StoreSink {
     const items: T[] = [];
     const seen = new Set<string>();
     for (const m of msgs) {
-      const v = lane.parse(m.data);
-      if (v === undefined) {
+      const vs = lane.parse(m.data);
+      if (vs === undefined) {
         this.log.error({ lane: lane.name, subject: m.subject, seq: m.seq }, 'unreadable payload skipped by the store');
         continue;
       }
-      const id = lane.idOf(v);
-      if (seen.has(id)) continue;
-      seen.add(id);
-      items.push(v);
+      for (const v of vs) {
+        const id = lane.idOf(v);
+        if (seen.has(id)) continue;
+        seen.add(id);
+        items.push(v);
+      }
     }
     let toInsert: T[];
     try {

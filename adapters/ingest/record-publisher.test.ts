@@ -1,0 +1,123 @@
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectNats } from '../../engine/nats/connect.ts';
+import { STREAM_IN, STREAM_URGENT } from '../../engine/nats/subjects.ts';
+import { ensureTopology } from '../../engine/nats/topology.ts';
+import { DEFAULT_TENANT, readInbound, type DeviceId, type TelemetryRecord } from '../../engine/model/index.ts';
+import { startTestNats, type TestNats } from '../../engine/testing/nats-server.ts';
+import { RecordPublisher } from './record-publisher.ts';
+
+/** The batching publisher against a real nats-server: what reaches FLEET_IN, in which order, and when devices are answered. */
+
+const PARTITIONS = 4;
+let nats: TestNats;
+let nc: NatsConnection;
+let js: JetStreamClient;
+let jsm: JetStreamManager;
+
+beforeAll(async () => {
+  nats = await startTestNats();
+  nc = await connectNats(nats.url, 'test');
+  js = jetstream(nc);
+  jsm = await jetstreamManager(nc);
+  await ensureTopology(nc, jsm, PARTITIONS);
+});
+afterAll(async () => {
+  await nc?.drain();
+  await nats?.cleanup();
+});
+
+let n = 0;
+function rec(device: string, extra: Partial<TelemetryRecord> = {}): TelemetryRecord {
+  n++;
+  return {
+    id: `id-${device}-${n}`, tenantId: DEFAULT_TENANT, deviceId: device as DeviceId, protocol: 'osmand',
+    deviceTime: 1_764_000_000_000 + n * 1000, receivedAt: Date.now(), priority: 'normal', position: { lat: 1, lon: 2, speedKmh: 3 }, ...extra,
+  };
+}
+
+/** Every record in FLEET_IN from sequence `from` on, with the message it came in. */
+async function streamRecords(from: number): Promise<{ seq: number; record: TelemetryRecord }[]> {
+  const info = await jsm.streams.info(STREAM_IN);
+  const out: { seq: number; record: TelemetryRecord }[] = [];
+  for (let seq = from; seq <= info.state.last_seq; seq++) {
+    const m = await jsm.streams.getMessage(STREAM_IN, { seq });
+    if (!m) continue;
+    const inbound = readInbound(m.data);
+    if (!inbound.ok) throw new Error(inbound.reason);
+    for (const r of inbound.records) if (r.ok) out.push({ seq, record: r.record });
+  }
+  return out;
+}
+
+describe('record publisher', () => {
+  it('carries many devices in few batches, keeps each device in order, answers each caller once its records are stored', async () => {
+    const from = (await jsm.streams.info(STREAM_IN)).state.last_seq + 1;
+    const p = new RecordPublisher(js, { partitions: PARTITIONS, lingerMs: 20 });
+    const devices = Array.from({ length: 200 }, (_, i) => `dev-${i}`);
+    const sent = new Map<string, string[]>();
+    const calls: Promise<unknown>[] = [];
+    // Five rounds of one packet per device, as 200 connections would deliver them.
+    for (let round = 0; round < 5; round++) {
+      for (const d of devices) {
+        const packet = [rec(d), rec(d)];
+        sent.set(d, [...(sent.get(d) ?? []), ...packet.map((r) => r.id)]);
+        calls.push(p.publish(packet));
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    const outcomes = await Promise.all(calls);
+    expect(outcomes.every((o) => (o as { stored: number }).stored === 2)).toBe(true);
+    const stored = await streamRecords(from);
+    expect(stored).toHaveLength(2000);
+    expect(p.stats.records).toBe(2000);
+    // Batching happened: far fewer messages than records.
+    expect(p.stats.batches).toBeLessThan(200);
+    for (const d of devices) {
+      expect(stored.filter((s) => s.record.deviceId === d).map((s) => s.record.id)).toEqual(sent.get(d));
+    }
+    p.close();
+  });
+
+  it('answers a resend of acknowledged records without publishing them again', async () => {
+    const p = new RecordPublisher(js, { partitions: PARTITIONS, lingerMs: 0 });
+    const packet = [rec('resender'), rec('resender')];
+    expect(await p.publish(packet)).toEqual({ stored: 2, duplicates: 0 });
+    const last = (await jsm.streams.info(STREAM_IN)).state.last_seq;
+    expect(await p.publish([...packet, rec('resender')])).toEqual({ stored: 1, duplicates: 2 });
+    const after = await streamRecords(last + 1);
+    expect(after.map((s) => s.record.id)).toEqual([`id-resender-${n}`]);
+    p.close();
+  });
+
+  it('sends critical records to the urgent lane too', async () => {
+    const p = new RecordPublisher(js, { partitions: PARTITIONS, lingerMs: 0 });
+    const before = (await jsm.streams.info(STREAM_URGENT)).state.messages;
+    await p.publish([rec('panicky', { priority: 'critical', alarms: ['panic'] }), rec('panicky')]);
+    expect((await jsm.streams.info(STREAM_URGENT)).state.messages).toBe(before + 1);
+    p.close();
+  });
+
+  it('rejects (so the device is not answered) when JetStream cannot take the batch', async () => {
+    const p = new RecordPublisher(js, { partitions: PARTITIONS, lingerMs: 0, timeoutMs: 500 });
+    await nats.stop();
+    try {
+      await expect(p.publish([rec('unlucky')])).rejects.toThrow(/did not acknowledge 1 of 1 records of device unlucky/);
+      expect(p.stats.failedBatches).toBeGreaterThanOrEqual(1);
+    } finally {
+      await nats.start();
+    }
+    // Back up: the device's resend goes through.
+    const deadline = Date.now() + 15_000;
+    let ok = false;
+    while (!ok && Date.now() < deadline) {
+      ok = await p.publish([rec('unlucky')]).then(
+        () => true,
+        () => false,
+      );
+    }
+    expect(ok).toBe(true);
+    p.close();
+  });
+});
