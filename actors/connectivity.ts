@@ -3,6 +3,7 @@ import type { DeviceSettings } from './device-settings.ts';
 import { out, type Out } from './events.ts';
 import { iso } from './geo.ts';
 import type { LivePosition } from './live-position.ts';
+import { recordId } from './sample.ts';
 
 /**
  * Connectivity concern, on arrival (not reordered): online while records
@@ -50,7 +51,7 @@ export function isSilent(slice: ConnectivitySlice, now: number): boolean {
 
 export function seen(slice: ConnectivitySlice, record: TelemetryRecord): ConnectivitySlice {
   let next = slice;
-  if (record.receivedAt >= slice.lastSeen) next = { ...next, lastSeen: record.receivedAt, lastRecordId: record.id };
+  if (record.receivedAt >= slice.lastSeen) next = { ...next, lastSeen: record.receivedAt, lastRecordId: recordId(record.id) };
   if (record.ignition !== undefined && record.deviceTime >= slice.ignitionT) next = { ...next, ignition: record.ignition, ignitionT: record.deviceTime };
   return next;
 }

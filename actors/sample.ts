@@ -4,9 +4,10 @@ import type { DriverActivity, TelemetryRecord } from '../engine/model/index.ts';
  * The part of a record that history-dependent concerns read, kept while a
  * record waits in the reorder window. Memory is the budget here: only present
  * facts are set, sensor readings are flat `[name, value, name, value...]`
- * arrays (nothing in a sample points back into the record, which can be
- * collected), and names (driver ids, probes, wheels, doors, DTC codes) are
- * interned: msgpack decodes a fresh copy of each per record.
+ * arrays (nothing in a sample points back into the record or its payload,
+ * which can be collected: strings are detached copies, see `detach`), and
+ * names (driver ids, probes, wheels, doors, DTC codes) are interned: msgpack
+ * decodes a fresh copy of each per record.
  */
 export interface Sample {
   /** Record id: the cause of every event this sample triggers. */
@@ -54,15 +55,61 @@ export const HARSH_BRAKING = 1;
 export const HARSH_ACCELERATION = 2;
 export const HARSH_CORNERING = 4;
 
+/** V8 copies substrings shorter than this; from this length on, a substring is a view that keeps its parent alive. */
+const SLICE_MIN = 13;
+const CHUNK = 4096;
+const codes: number[] = [];
+
+/**
+ * A flat copy of `v` that shares no memory with any other string. msgpackr's
+ * native decoder reads all the strings of a payload as one string and hands
+ * out slices of it, so a 22-character record id kept in a context held the
+ * whole string of its record alive (~370 B; ~1.4 KB per actor on the
+ * simulated fleet). Strings shorter than SLICE_MIN are never slices and come
+ * back as they are. `fromCharCode` is used because it always allocates a new
+ * sequential string (slice, concat-then-slice and repeat may return views).
+ */
+export function detach(v: string): string {
+  if (v.length < SLICE_MIN) return v;
+  const parts: string[] = [];
+  for (let at = 0; at < v.length; at += CHUNK) {
+    const end = Math.min(v.length, at + CHUNK);
+    codes.length = end - at;
+    for (let i = at; i < end; i++) codes[i - at] = v.charCodeAt(i);
+    parts.push(String.fromCharCode.apply(null, codes));
+  }
+  codes.length = 0;
+  return parts.length === 1 ? parts[0]! : parts.join('');
+}
+
+let lastRecordId = '';
+
+/**
+ * A record's id as the context keeps it: detached from the payload it was
+ * decoded with. The mailbox (sample) and connectivity (`lastRecordId`) both
+ * ask for the id of the record being handled; the last result is reused so
+ * they share one copy (compared by content: nothing here holds the payload).
+ */
+export function recordId(id: string): string {
+  if (id !== lastRecordId) lastRecordId = detach(id);
+  return lastRecordId;
+}
+
 const INTERN_MAX = 100_000;
 const interned = new Map<string, string>();
 
-/** One shared copy of a short, often repeated string (bounded: past the cap, strings are kept as they come). */
+/**
+ * One shared copy of a short, often repeated string (bounded: past the cap,
+ * strings are kept as they come, detached). The copy kept is detached: the
+ * first driver id or probe name seen must not pin its record's payload for
+ * the life of the process.
+ */
 export function intern(v: string): string {
   const hit = interned.get(v);
   if (hit !== undefined) return hit;
-  if (interned.size < INTERN_MAX && v.length <= 64) interned.set(v, v);
-  return v;
+  const own = detach(v);
+  if (interned.size < INTERN_MAX && own.length <= 64) interned.set(own, own);
+  return own;
 }
 
 function pairs<T>(list: T[] | undefined, name: (x: T) => string, value: (x: T) => number): (string | number)[] | undefined {
@@ -107,7 +154,7 @@ export function sampleOf(r: TelemetryRecord): Sample {
     !!r.doors?.length ||
     !!r.axleLoadsKg?.length;
   return {
-    id: r.id,
+    id: recordId(r.id),
     t: r.deviceTime,
     lat: p?.lat,
     lon: p?.lon,
