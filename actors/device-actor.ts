@@ -137,10 +137,12 @@ export function stepFast(shape: Shape, context: DeviceContext, event: DeviceEven
   return r.value === undefined ? undefined : { shape: r.value.shape as Shape, context: r.value.context, events: r.events };
 }
 
-/** XState's `transition()` alone. */
+/** XState's `transition()` alone; what it gives teaches the fast path a hop it declined (as in `stepDevice`). */
 export function stepMachine(shape: Shape, context: DeviceContext, event: DeviceEvent): { shape: Shape; snapshot: DeviceSnapshot; events: DerivedEvent[] } {
   const r = run(() => deviceMachine.transition({ ...shape, context } as DeviceSnapshot, event, scope as never));
-  return { shape: shapeOf(r.value, shape), snapshot: r.value, events: r.events };
+  const next = shapeOf(r.value, shape);
+  fastPath.learn(shape, next);
+  return { shape: next, snapshot: r.value, events: r.events };
 }
 
 /** The shape (snapshot minus context) an actor is in, interned; for tests. */
@@ -148,7 +150,8 @@ export function shapeOfActor(actor: DeviceActor): Shape {
   return actor['shape'];
 }
 
-export const fastPathStats = fastPath.stats;
+/** The device machine's fast path: its counters and plans, for the differential test and the bench. */
+export const deviceFastPath: Pick<FastPath<DeviceContext, DeviceEvent>, 'stats' | 'slowReason'> = fastPath;
 export type { Shape as DeviceShape };
 
 export class DeviceActor {
