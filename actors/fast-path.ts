@@ -331,18 +331,23 @@ export function createFastPath<C, E extends { type: string }>(machine: MachineVi
     return true;
   }
 
-  // what an enqueueActions collector queued
-  type Queued = { kind: 'assign'; assignment: unknown } | { kind: 'emit'; event: unknown };
-  let queue: Queued[] = [];
+  // what an enqueueActions collector queued, as two parallel lists (reused: one input at a time)
+  const ASSIGN = 0;
+  const EMIT = 1;
+  let queueKinds: number[] = [];
+  let queueValues: unknown[] = [];
+  let collecting = false;
   const unsupported = (what: string) => () => {
     throw new Error(`fast path: enqueueActions may only assign and emit, not ${what} (extend actors/fast-path.ts and its test)`);
   };
   const enqueue = Object.assign(unsupported('enqueue(action)'), {
     assign: (assignment: unknown) => {
-      queue.push({ kind: 'assign', assignment });
+      queueKinds.push(ASSIGN);
+      queueValues.push(assignment);
     },
     emit: (event: unknown) => {
-      queue.push({ kind: 'emit', event });
+      queueKinds.push(EMIT);
+      queueValues.push(event);
     },
     cancel: unsupported('cancel'),
     raise: unsupported('raise'),
@@ -353,33 +358,55 @@ export function createFastPath<C, E extends { type: string }>(machine: MachineVi
   });
   const check = unsupported('check');
 
+  /** `resolveAssign` with an object: `Object.assign({}, context, partial)`, partial holding the object's own string keys. */
+  function assigned(context: unknown, a: unknown): unknown {
+    if (a === null || typeof a !== 'object') throw new Error('fast path: only assign({ ...partial }) is mirrored');
+    const keys = Object.keys(a);
+    let plain = Object.getOwnPropertySymbols(a).length === 0;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      // a property given as a function would be called by resolveAssign: plain data only here
+      if (typeof (a as Record<string, unknown>)[key] === 'function') throw new Error('fast path: only assign({ ...partial }) with plain values is mirrored');
+      if (key === '__proto__') plain = false;
+    }
+    // for plain data (no symbol or __proto__ keys, no setters on a fresh object) spreading is the same object, ~4x cheaper
+    if (plain) return { ...(context as object), ...a };
+    const partial: Record<string, unknown> = {};
+    for (const key of keys) partial[key] = (a as Record<string, unknown>)[key];
+    return Object.assign({}, context, partial);
+  }
+
   function runEnqueued(collect: EnqueueActions['collect'], context: unknown, event: E): unknown {
-    const mine: Queued[] = [];
-    const outer = queue;
-    queue = mine;
+    const outerKinds = queueKinds;
+    const outerValues = queueValues;
+    const nested = collecting;
+    if (nested) {
+      queueKinds = [];
+      queueValues = [];
+    }
+    const kinds = queueKinds;
+    const values = queueValues;
+    kinds.length = 0;
+    values.length = 0;
+    collecting = true;
     try {
       collect({ context, event, enqueue, check, self: scope.self, system: scope.system }, undefined);
     } finally {
-      queue = outer;
+      collecting = nested;
+      queueKinds = outerKinds;
+      queueValues = outerValues;
     }
-    for (const q of mine) {
-      if (q.kind === 'assign') {
-        const a = q.assignment;
-        if (a === null || typeof a !== 'object') throw new Error('fast path: only assign({ ...partial }) is mirrored');
-        // as resolveAssign; a property given as a function would be called there: plain data only here
-        const partial: Record<string, unknown> = {};
-        for (const key of Object.keys(a)) {
-          const v = (a as Record<string, unknown>)[key];
-          if (typeof v === 'function') throw new Error('fast path: only assign({ ...partial }) with plain values is mirrored');
-          partial[key] = v;
-        }
-        context = Object.assign({}, context, partial);
+    for (let i = 0; i < kinds.length; i++) {
+      if (kinds[i] === ASSIGN) {
+        context = assigned(context, values[i]);
       } else {
-        const e = q.event;
+        const e = values[i];
         const resolved = typeof e === 'function' ? (e as (args: unknown, params: undefined) => unknown)({ context, event, self: scope.self, system: scope.system }, undefined) : e;
         scope.defer(() => scope.emit(resolved as never));
       }
     }
+    kinds.length = 0;
+    values.length = 0;
     return context;
   }
 
