@@ -110,20 +110,24 @@ export class NatsObserver {
   async start(): Promise<void> {
     const nc = await connect({ servers: this.url, name: 'fleetline-bench-observer', maxReconnectAttempts: -1 });
     this.nc = nc;
-    const liveSubjects = this.livePartitions ? this.livePartitions.map((p) => `fleet.live.*.${p}.>`) : ['fleet.live.>'];
+    // Shards push `{ views }` on fleet.live.<tenant>.<partition>; older ones pushed one view per device one level deeper.
+    const liveSubjects = this.livePartitions ? this.livePartitions.flatMap((p) => [`fleet.live.*.${p}`, `fleet.live.*.${p}.>`]) : ['fleet.live.>'];
     for (const subject of liveSubjects) {
       const sub = nc.subscribe(subject);
       void (async () => {
         for await (const m of sub) {
           const t = now();
-          this.stats.counters.actorUpdates++;
           try {
-            const v = unpack(m.data) as ViewItem;
-            const time = v.position?.time;
-            const d = time ? this.lookup(v.id) : undefined;
-            if (!d || !time) continue;
-            const sentAt = matchRecent(d, Date.parse(time), 'actor');
-            if (sentAt !== undefined) this.stats.record('deviceToActor', t - sentAt);
+            const payload = unpack(m.data) as { views?: ViewItem[] } | ViewItem;
+            const views = 'views' in payload && Array.isArray(payload.views) ? payload.views : [payload as ViewItem];
+            for (const v of views) {
+              this.stats.counters.actorUpdates++;
+              const time = v.position?.time;
+              const d = time ? this.lookup(v.id) : undefined;
+              if (!d || !time) continue;
+              const sentAt = matchRecent(d, Date.parse(time), 'actor');
+              if (sentAt !== undefined) this.stats.record('deviceToActor', t - sentAt);
+            }
           } catch {
             // not a view we understand; the platform's format may have moved on
           }

@@ -43,8 +43,8 @@ interface Lane<T> {
   insert(store: TelemetryStore, items: T[]): Promise<void>;
 }
 
-/** Bytes of record batches pulled per insert: ~10,000 records of the simulated fleet. */
-const RECORDS_PULL_BYTES = 4 * 1024 * 1024;
+/** Record batches pulled per insert: a few thousand records under load, at most 100,000 (MAX_BATCH_RECORDS each). */
+const RECORD_BATCHES_PER_PULL = 100;
 
 const recordLane: Lane<TelemetryRecord> = {
   name: 'records',
@@ -126,8 +126,11 @@ export class StoreSink {
         consumer ??= await this.js.consumers.get(lane.stream, lane.consumer);
         const msgs: JsMsg[] = [];
         const expires = Math.max(1000, this.opts.maxWaitMs);
-        // A records message is a batch of up to hundreds of records: pull by size, not by count.
-        const iter = await consumer.fetch(lane.table === 'records' ? { max_bytes: RECORDS_PULL_BYTES, expires } : { max_messages: this.opts.batchSize, expires });
+        // A records message is a batch of up to hundreds of records: pull fewer of them. (Pulling by
+        // max_bytes would be the natural bound, but nats-server 2.9 stops such pulls at 100 messages and
+        // lets them run into missed heartbeats.)
+        const max = lane.table === 'records' ? RECORD_BATCHES_PER_PULL : this.opts.batchSize;
+        const iter = await consumer.fetch({ max_messages: max, expires });
         try {
           for await (const m of iter) msgs.push(m);
         } catch (err) {
