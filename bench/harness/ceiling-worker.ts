@@ -7,7 +7,7 @@ import { engineConsumerName } from '../../engine/nats/topology.ts';
 /**
  * One side of the raw JetStream ceiling, in its own thread (as the platform
  * runs its adapters and shards in separate threads):
- * - publish: the sample payloads, round robin, each with its own message id,
+ * - publish: the sample messages (records or batches), round robin, each with its own message id,
  *   keeping `window` publishes awaiting their JetStream ack (as many devices
  *   publishing at once do);
  * - consume: pull consumers on its partitions (`consume`, `batch` messages

@@ -17,6 +17,9 @@ export interface PlatformMetrics {
   /** Largest single-partition lag. */
   maxPartitionLag: number;
   shardsUp: number;
+  /** Record batches the adapters published, and the records in them (their ratio: records per JetStream message). */
+  ingestBatches: number;
+  ingestRecords: number;
 }
 
 export function parseProm(text: string): Map<string, { labels: string; value: number }[]> {
@@ -51,6 +54,8 @@ export function platformMetrics(text: string, t = Date.now()): PlatformMetrics {
     storeFailures: sum('fleet_store_failures_total'),
     maxPartitionLag: max('fleet_consumer_lag'),
     shardsUp: sum('fleet_shard_up'),
+    ingestBatches: sum('fleet_ingest_batches_total'),
+    ingestRecords: sum('fleet_ingest_records_total'),
   };
 }
 

@@ -35,7 +35,9 @@ export function renderTable(r: BenchResult): string {
       ['processed (actors)', fmt(r.recordsPerS.processed)],
       ['stored (ClickHouse)', fmt(r.recordsPerS.stored)],
       ['pushed on WebSocket', fmt(r.recordsPerS.wsPushed)],
-      ['raw JetStream ceiling', fmt(r.ceiling.recordsPerS)],
+      ['records per JetStream message', fmt(r.ingest?.recordsPerMessage ?? 1, 2)],
+      [`raw JetStream ceiling${(r.ceiling.recordsPerMessage ?? 1) > 1 ? ` (${fmt(r.ceiling.recordsPerMessage ?? 1, 2)} per message)` : ''}`, fmt(r.ceiling.recordsPerS)],
+      ...(r.ceiling.oneRecordPerMessage ? [['raw ceiling, one message per record', fmt(r.ceiling.oneRecordPerMessage.recordsPerS ?? 0)] as [string, string]] : []),
       ['ratio stored / ceiling', fmt(r.ratio, 3)],
     ]),
   );

@@ -74,9 +74,16 @@ export interface BenchResult {
   liveActors: number;
   /** Over the measured window (after warm-up). */
   recordsPerS: { offered: number; acked: number; processed: number; stored: number; wsPushed: number };
-  ceiling: { recordsPerS: number } & Partial<CeilingResult>;
+  /**
+   * Raw JetStream moving the same payloads in the same messages as the
+   * platform did in the window (records per message measured there); with
+   * `oneRecordPerMessage`, the same measured at one message per record.
+   */
+  ceiling: { recordsPerS: number; oneRecordPerMessage?: Partial<CeilingResult> } & Partial<CeilingResult>;
   /** recordsPerS.stored / ceiling.recordsPerS. */
   ratio: number;
+  /** How the adapters carried records into FLEET_IN during the window. */
+  ingest: { recordsPerMessage: number };
   latencyMs: Record<string, LatencySummary>;
   heapPerActorBytes: number | null;
   heapMeasurement: Record<string, unknown> | null;

@@ -76,6 +76,8 @@ export interface WindowStats {
   cpu: Record<string, ProcUsage>;
   machineCores: number;
   actorsEnd: number;
+  /** Mean records per FLEET_IN message the adapters published in the window (1 when they publish one each). */
+  recordsPerMessage: number;
 }
 
 function portAnswers(port: number): Promise<boolean> {
@@ -335,6 +337,7 @@ export class BenchSession {
       cpu: this.procs.usage(),
       machineCores: this.machine.busyCores(),
       actorsEnd: m.actors,
+      recordsPerMessage: m.ingestBatches > mark.metrics.ingestBatches ? (m.ingestRecords - mark.metrics.ingestRecords) / (m.ingestBatches - mark.metrics.ingestBatches) : 1,
     };
   }
 
