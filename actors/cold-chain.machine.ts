@@ -1,5 +1,7 @@
-import { onSample, ordered, sampleStep } from './device-setup.ts';
-import { anyExcursion, coldChainStep } from './cold-chain.ts';
+import { anyExcursion, coldChainStep as step } from './cold-chain.ts';
+import { lastCall, onSample, ordered, sampleStep } from './device-setup.ts';
+
+const coldChainStep = lastCall(step);
 
 /** Cold-chain region: ok / excursion (some probe's excursion is confirmed). */
 export const coldChainActions = {

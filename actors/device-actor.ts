@@ -108,7 +108,7 @@ export type StepRoute = 'fast' | 'machine';
  */
 export function stepDevice(shape: Shape, context: DeviceContext, event: DeviceEvent): { shape: Shape; context: DeviceContext; events: DerivedEvent[]; route: StepRoute } {
   outbox = [];
-  deferred.length = 0;
+  if (deferred.length > 0) deferred.length = 0;
   resetStaging();
   let route: StepRoute = 'fast';
   let next: DeviceContext;
@@ -124,8 +124,10 @@ export function stepDevice(shape: Shape, context: DeviceContext, event: DeviceEv
     fastPath.learn(before, shape);
     next = snap.context;
   }
-  for (let i = 0; i < deferred.length; i++) deferred[i]!();
-  deferred.length = 0;
+  if (deferred.length > 0) {
+    for (let i = 0; i < deferred.length; i++) deferred[i]!();
+    deferred.length = 0;
+  }
   const events = outbox;
   outbox = [];
   return { shape, context: next, events, route };

@@ -189,6 +189,35 @@ export function emitOnly<T extends DeviceEvent['type']>(type: T, fn: (ctx: Devic
 
 export type GuardArgs = { context: DeviceContext; event: DeviceEvent };
 
+/**
+ * A pure step that a region's guards run to choose the target and its action
+ * then runs again with the same arguments (tyres, cold chain, doors,
+ * overload, coolant, battery): computed once per input. Arguments are
+ * compared by identity (each input carries a new sample, so nothing is
+ * reused across inputs or devices); the step must be pure and its result
+ * treated as immutable.
+ */
+export function lastCall<A, B, C, R>(fn: (a: A, b: B, c: C) => R): (a: A, b: B, c: C) => R;
+export function lastCall<A, B, C, D, R>(fn: (a: A, b: B, c: C, d: D) => R): (a: A, b: B, c: C, d: D) => R;
+export function lastCall<A, B, C, D, R>(fn: (a: A, b: B, c: C, d?: D) => R): (a: A, b: B, c: C, d?: D) => R {
+  let called = false;
+  let la: A;
+  let lb: B;
+  let lc: C;
+  let ld: D | undefined;
+  let last: R;
+  return (a, b, c, d) => {
+    if (called && a === la && b === lb && c === lc && d === ld) return last;
+    last = fn(a, b, c, d);
+    la = a;
+    lb = b;
+    lc = c;
+    ld = d;
+    called = true;
+    return last;
+  };
+}
+
 /** A guard on the ordered sample an input carries (false when it carries none). */
 export function onSample(fn: (ctx: DeviceContext, o: Ordered) => boolean) {
   return ({ context, event }: GuardArgs) => {

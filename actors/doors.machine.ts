@@ -1,5 +1,7 @@
-import { onSample, ordered, sampleStep } from './device-setup.ts';
-import { doorStep } from './doors.ts';
+import { lastCall, onSample, ordered, sampleStep } from './device-setup.ts';
+import { doorStep as step } from './doors.ts';
+
+const doorStep = lastCall(step);
 
 /** Doors region: closed / open (some door open). */
 export const doorActions = {

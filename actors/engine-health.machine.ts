@@ -1,14 +1,17 @@
-import { onSample, ordered, sampleStep, step, type GuardArgs } from './device-setup.ts';
+import { lastCall, onSample, ordered, sampleStep, step, type GuardArgs } from './device-setup.ts';
 import {
   batteryEvents,
-  batteryStep,
+  batteryStep as batteryStepOf,
   coolantEvents,
-  coolantStep,
+  coolantStep as coolantStepOf,
   dtcChanges,
   maintenanceDateStep,
   maintenanceStep,
   updateDtcs,
 } from './engine-health.ts';
+
+const coolantStep = lastCall(coolantStepOf);
+const batteryStep = lastCall(batteryStepOf);
 
 /** Engine health region: dtc, coolant (normal/overheating), battery (ok/low), maintenance, in parallel. */
 export const healthActions = {

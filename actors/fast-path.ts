@@ -307,24 +307,27 @@ export function createFastPath<C, E extends { type: string }>(machine: MachineVi
   }
 
   // selection buffers (one input at a time, synchronous)
+  // (counted rather than truncated: setting an array's length is a runtime call)
   const selected: Candidate[] = [];
+  let nSelected = 0;
   const hops: Candidate[] = [];
+  let nHops = 0;
   const guardArgs: { context: unknown; event: unknown } = { context: undefined, event: undefined };
   /** The hops `step` declined last, for `learn`. */
   let miss: { from: ShapeView; d: PerShape; key: string; hops: Candidate[] } | null = null;
 
   /** false: a selected transition moves in a way not mirrored. */
   function choose(g: Group): boolean {
-    const before = selected.length;
+    const before = nSelected;
     for (let i = 0; i < g.inner.length; i++) if (!choose(g.inner[i]!)) return false;
-    if (selected.length > before) return true;
+    if (nSelected > before) return true;
     const own = g.own;
     for (let i = 0; i < own.length; i++) {
       const c = own[i]!;
       if (c.guard === null || c.guard(guardArgs, undefined)) {
         if (c.move === MOVES) return false;
-        if (c.move === HOPS) hops.push(c);
-        selected.push(c);
+        if (c.move === HOPS) hops[nHops++] = c;
+        selected[nSelected++] = c;
         return true;
       }
     }
@@ -386,8 +389,11 @@ export function createFastPath<C, E extends { type: string }>(machine: MachineVi
     }
     const kinds = queueKinds;
     const values = queueValues;
-    kinds.length = 0;
-    values.length = 0;
+    if (kinds.length > 0) {
+      // left over by a collector that threw
+      kinds.length = 0;
+      values.length = 0;
+    }
     collecting = true;
     try {
       collect({ context, event, enqueue, check, self: scope.self, system: scope.system }, undefined);
@@ -405,15 +411,16 @@ export function createFastPath<C, E extends { type: string }>(machine: MachineVi
         scope.defer(() => scope.emit(resolved as never));
       }
     }
-    kinds.length = 0;
-    values.length = 0;
+    if (kinds.length > 0) {
+      kinds.length = 0;
+      values.length = 0;
+    }
     return context;
   }
 
-  function hopKey(list: readonly Candidate[]): string {
-    if (list.length === 1) return String(list[0]!.id);
+  function hopKey(list: readonly Candidate[], n: number): string {
     let key = String(list[0]!.id);
-    for (let i = 1; i < list.length; i++) key += `,${list[i]!.id}`;
+    for (let i = 1; i < n; i++) key += `,${list[i]!.id}`;
     return key;
   }
 
@@ -455,8 +462,8 @@ export function createFastPath<C, E extends { type: string }>(machine: MachineVi
         return undefined;
       }
       const groups = plan.groups;
-      selected.length = 0;
-      hops.length = 0;
+      nSelected = 0;
+      nHops = 0;
       guardArgs.context = context;
       guardArgs.event = event;
       try {
@@ -473,12 +480,12 @@ export function createFastPath<C, E extends { type: string }>(machine: MachineVi
         guardArgs.context = guardArgs.event = undefined;
       }
       let next = shape;
-      if (hops.length > 0) {
-        const key = hopKey(hops);
+      if (nHops > 0) {
+        const key = hopKey(hops, nHops);
         const known = d.hops.get(key);
         if (!known) {
           stats.unlearned++;
-          miss = { from: shape, d, key, hops: hops.slice() };
+          miss = { from: shape, d, key, hops: hops.slice(0, nHops) };
           return undefined;
         }
         next = known;
@@ -489,7 +496,7 @@ export function createFastPath<C, E extends { type: string }>(machine: MachineVi
       let ctx: unknown = context;
       let args = { context: ctx, event, self: scope.self, system: scope.system };
       // `selected` is not reused until the next step: actions cannot re-enter the fast path
-      for (let i = 0; i < selected.length; i++) {
+      for (let i = 0, n = nSelected; i < n; i++) {
         const actions = selected[i]!.actions;
         for (let j = 0; j < actions.length; j++) {
           const a = actions[j]!;

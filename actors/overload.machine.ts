@@ -1,5 +1,7 @@
-import { onSample, ordered, sampleStep } from './device-setup.ts';
-import { overloadEvents, overloadStep } from './overload.ts';
+import { lastCall, onSample, ordered, sampleStep } from './device-setup.ts';
+import { overloadEvents, overloadStep as step } from './overload.ts';
+
+const overloadStep = lastCall(step);
 
 /** Overload region: ok / overloaded (confirmed). */
 export const overloadActions = {

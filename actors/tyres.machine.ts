@@ -1,5 +1,7 @@
-import { onSample, ordered, sampleStep } from './device-setup.ts';
-import { anyTyreAlert, tyreStep } from './tyres.ts';
+import { lastCall, onSample, ordered, sampleStep } from './device-setup.ts';
+import { anyTyreAlert, tyreStep as step } from './tyres.ts';
+
+const tyreStep = lastCall(step);
 
 /** Tyres region: ok / alert (some wheel low or leaking). */
 export const tyreActions = {
