@@ -7,8 +7,13 @@
  */
 export class RecentIds {
   private readonly ids = new Set<string>();
+  /** Insertion order, as a ring: the slot about to be overwritten holds the oldest id. */
+  private readonly ring: (string | undefined)[];
+  private next = 0;
 
-  constructor(private readonly capacity: number) {}
+  constructor(private readonly capacity: number) {
+    this.ring = new Array<string | undefined>(Math.max(0, capacity));
+  }
 
   has(id: string): boolean {
     return this.ids.has(id);
@@ -16,12 +21,11 @@ export class RecentIds {
 
   add(id: string): void {
     if (this.capacity <= 0 || this.ids.has(id)) return;
+    const oldest = this.ring[this.next];
+    if (oldest !== undefined) this.ids.delete(oldest);
+    this.ring[this.next] = id;
+    this.next = (this.next + 1) % this.capacity;
     this.ids.add(id);
-    if (this.ids.size > this.capacity) {
-      // A Set iterates in insertion order: the first entry is the oldest.
-      const oldest = this.ids.values().next().value as string;
-      this.ids.delete(oldest);
-    }
   }
 
   get size(): number {

@@ -224,8 +224,20 @@ function platformEnv(o: ScenarioOptions): Record<string, string> {
   };
 }
 
-function sessionFiles(o: ScenarioOptions, suffix = ''): { platformLogFile?: string } {
-  return o.logPrefix ? { platformLogFile: `${o.logPrefix}${suffix}.platform.log` } : {};
+/** The platform's log file and, when profiling, the simulator's profile: it shares the machine and its CPU counts too. */
+function sessionFiles(o: ScenarioOptions, suffix = ''): { platformLogFile?: string; simEnv?: Record<string, string> } {
+  return {
+    ...(o.logPrefix ? { platformLogFile: `${o.logPrefix}${suffix}.platform.log` } : {}),
+    ...(o.cpuProfDir
+      ? {
+          simEnv: {
+            NODE_OPTIONS: `--import ${path.join(ROOT, 'bench/harness/cpu-profile-hook.mjs')}`,
+            BENCH_CPU_PROF_DIR: path.join(o.cpuProfDir, 'simulator'),
+            BENCH_CPU_PROF_MS: platformEnv(o)['BENCH_CPU_PROF_MS']!,
+          },
+        }
+      : {}),
+  };
 }
 
 function livePartitions(o: ScenarioOptions): string | undefined {

@@ -40,6 +40,8 @@ export interface SimSettings {
 
 export interface SessionOptions {
   platformEnv: Record<string, string>;
+  /** Extra environment of the simulator process (its profile hook, when profiling). */
+  simEnv?: Record<string, string>;
   /** Where to keep the platform's output (warnings and errors) when the session stops. */
   platformLogFile?: string;
   sim: SimSettings;
@@ -207,7 +209,7 @@ export class BenchSession {
     this.sim = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/simulate.ts'), ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env },
+      env: { ...process.env, ...this.opts.simEnv },
     });
     this.sim.stdout?.on('data', (d: Buffer) => (this.simStderr = (this.simStderr + d.toString()).slice(-8000)));
     this.sim.stderr?.on('data', (d: Buffer) => (this.simStderr = (this.simStderr + d.toString()).slice(-8000)));

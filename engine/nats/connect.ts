@@ -1,4 +1,5 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import './request-settle-patch.ts';
 
 export class NatsConnectError extends Error {
   override readonly name = 'NatsConnectError';
