@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createActor, enqueueActions, setup, type AnyStateMachine } from 'xstate';
 import type { TelemetryRecord } from '../engine/model/index.ts';
 import type { DerivedEvent } from './derived-event.ts';
-import { DeviceActor, deviceFastPath, shapeOfActor, stepFast, stepMachine, type DeviceShape } from './device-actor.ts';
+import { DeviceActor, deviceFastPath, initialByMachine, initialStep, shapeOfActor, stepFast, stepMachine, type DeviceShape } from './device-actor.ts';
 import { parseDeviceSettings, parseGeofences } from './device-settings.ts';
 import { deviceMachine, type DeviceContext, type DeviceEvent } from './device.machine.ts';
 import { createFastPath, type NodeView, type ShapeView, type TransitionView } from './fast-path.ts';
@@ -37,6 +37,7 @@ describe('the device machine stays inside what the fast path mirrors', () => {
       expect(n.exit, n.id).toEqual([]);
       expect(sn.after, n.id).toEqual([]);
       expect(n.invoke, n.id).toEqual([]);
+      if (n.type === 'compound') expect(n.initial?.actions ?? [], n.id).toEqual([]);
       expect(['atomic', 'compound', 'parallel'], n.id).toContain(n.type);
       for (const descriptor of n.transitions.keys()) expect(descriptor === '*' || descriptor.includes('*'), `${n.id} on ${descriptor}`).toBe(false);
     }
@@ -242,6 +243,27 @@ describe('differential: the fast path against XState transition()', () => {
     expect(shapes.size).toBeGreaterThan(20);
     // every plan of every shape seen is fast: nothing falls back for lack of mirroring
     for (const shape of shapes) for (const type of ['record', 'sample', 'tick', 'settings']) expect(deviceFastPath.slowReason(shape, type)).toBeNull();
+  });
+});
+
+describe('a new device: the shared initial shape and a copy of the context factory', () => {
+  it('property: the same shape, state value and context as XState getInitialSnapshot', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 12 }), fc.string({ maxLength: 24 }), fc.integer({ min: 1, max: 86_400_000 }), (tenant, device, offlineAfterMs) => {
+        const input = { tenantId: tenant as never, deviceId: device as never, offlineAfterMs };
+        const mine = initialStep(input);
+        const ref = initialByMachine(input);
+        expect(mine.shape).toBe(ref.shape);
+        expect(mine.context).toStrictEqual(ref.context);
+        expect(Object.keys(mine.context)).toEqual(Object.keys(ref.context));
+        expect(mine.context).not.toBe(ref.context);
+        // nothing shared between devices but the interned config and the frozen empties
+        const other = initialStep({ ...input, deviceId: `${device}x` as never });
+        expect(other.context.connectivity).not.toBe(mine.context.connectivity);
+      }),
+      { numRuns: 100 },
+    );
+    expect(new DeviceActor(TENANT as never, DEVICE as never, 1000).state).toStrictEqual(initialByMachine({ tenantId: TENANT as never, deviceId: DEVICE as never, offlineAfterMs: 1000 }).shape.value);
   });
 });
 
