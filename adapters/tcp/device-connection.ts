@@ -9,13 +9,21 @@ import type { ProtocolSession, SessionStep } from './protocol-session.ts';
 
 /**
  * One device connection: feeds the socket's bytes to the protocol session and
- * carries out the steps it returns, strictly in order. Order is the whole
- * point: a device's answer must never overtake the JetStream ack it stands
- * for, and records must never be published before the device was admitted.
+ * carries out the steps it returns, in order. Order is the whole point: a
+ * device's answer must never overtake the JetStream ack it stands for (nor
+ * any earlier one), and records must never be published before the device
+ * was admitted.
  *
- * While a step waits on I/O (registry, JetStream) the socket is paused, so
- * the kernel's receive window, not our heap, holds whatever the device sends
- * meanwhile: one device cannot pile up unbounded work.
+ * Records steps without an answer of their own (a GT06 location) do not wait
+ * for their publish before the next step starts: publishes are handed to the
+ * publisher in order (so the stream keeps the device's order) and an answer
+ * waits for every publish before it. A device replaying a thousand single
+ * locations is then not a thousand sequential round trips to JetStream.
+ *
+ * While a step waits on I/O (registry, JetStream), or MAX_UNANSWERED_RECORDS
+ * are being published, the socket is paused, so the kernel's receive window,
+ * not our heap, holds whatever the device sends meanwhile: one device cannot
+ * pile up unbounded work.
  */
 
 /** What every connection of a listener shares. */
@@ -32,6 +40,8 @@ export interface ConnectionContext {
 
 /** How long an ended connection may take to flush its last answer before it is destroyed. */
 const FLUSH_GRACE_MS = 5_000;
+/** Records published ahead of the next answer before the connection waits for them. */
+const MAX_UNANSWERED_RECORDS = 1024;
 
 interface PendingStep {
   step: SessionStep;
@@ -49,6 +59,9 @@ export class DeviceConnection {
   private admittedId: DeviceId | undefined;
   private consecutiveIgnored = 0;
   private destroyTimer: NodeJS.Timeout | undefined;
+  /** Publishes not yet acknowledged, in order; the next answer waits for all of them. */
+  private unanswered: Promise<void>[] = [];
+  private unansweredRecords = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -142,7 +155,7 @@ export class DeviceConnection {
         return this.records(step, receivedAt);
       case 'reply':
         this.consecutiveIgnored = 0;
-        this.write(step.reply);
+        if (await this.published()) this.write(step.reply);
         return;
       case 'ignored': {
         const { error } = step;
@@ -223,21 +236,44 @@ export class DeviceConnection {
       }
     }
     if (records.length > 0) {
+      let publishing: Promise<unknown>;
       try {
-        // Promise.resolve().then: a publish that throws synchronously is handled like one that rejects.
-        await Promise.resolve().then(() => this.ctx.publish(records));
+        publishing = this.ctx.publish(records);
       } catch (err) {
-        this.ctx.stats.publishFailures++;
-        this.ctx.log.error(
-          { ...this.who(), count: records.length, err: errorText(err) },
-          'publish failed: device not acknowledged, closing so it reconnects and resends',
-        );
-        this.end('publish-failed');
-        return;
+        // A publish that throws synchronously is handled like one that rejects.
+        publishing = Promise.reject(err);
       }
-      this.ctx.stats.recordsPublished += records.length;
+      this.unanswered.push(
+        publishing.then(
+          () => {
+            this.ctx.stats.recordsPublished += records.length;
+          },
+          (err: unknown) => this.publishFailed(records.length, err),
+        ),
+      );
+      this.unansweredRecords += records.length;
     }
-    if (step.reply && !this.ended) this.write(step.reply);
+    if (step.reply) {
+      if ((await this.published()) && !this.ended) this.write(step.reply);
+    } else if (this.unansweredRecords >= MAX_UNANSWERED_RECORDS) await this.published();
+  }
+
+  /** Waits for every publish handed over so far; false when one failed (the connection is then closing). */
+  private async published(): Promise<boolean> {
+    while (this.unanswered.length > 0) {
+      const pending = this.unanswered;
+      this.unanswered = [];
+      this.unansweredRecords = 0;
+      await Promise.all(pending);
+    }
+    return !this.ended;
+  }
+
+  private publishFailed(count: number, err: unknown): void {
+    this.ctx.stats.publishFailures++;
+    if (this.ended) return;
+    this.ctx.log.error({ ...this.who(), count, err: errorText(err) }, 'publish failed: device not acknowledged, closing so it reconnects and resends');
+    this.end('publish-failed');
   }
 
   private onIdle(): void {

@@ -62,6 +62,33 @@ describe('GT06 over TCP', () => {
     expect((await d.read(10)).toString('hex').toUpperCase()).toBe(HEARTBEAT_ANSWER.hex);
   });
 
+  it('publishes locations without waiting for each, and answers the next heartbeat only once all are stored', async () => {
+    const { publisher, d } = await start();
+    await d.write(bytes(LOGIN));
+    await d.read(10);
+    publisher.hold();
+    await d.write(Buffer.concat([bytes(LOCATION_12), bytes(LOCATION_12), bytes(LOCATION_12), bytes(HEARTBEAT)]));
+    // All four handed over while none is acknowledged yet...
+    await publisher.called(4);
+    await sleep(100);
+    expect(publisher.stored).toHaveLength(0);
+    // ...and nothing answered until they are.
+    expect(d.pending().length).toBe(0);
+    publisher.release();
+    expect((await d.read(10)).toString('hex').toUpperCase()).toBe(HEARTBEAT_ANSWER.hex);
+    expect(publisher.stored).toHaveLength(4);
+  });
+
+  it('does not answer a heartbeat when an earlier unanswered location failed to publish, and closes', async () => {
+    const { publisher, d } = await start();
+    await d.write(bytes(LOGIN));
+    await d.read(10);
+    publisher.failNext(1);
+    await d.write(Buffer.concat([bytes(LOCATION_12), bytes(HEARTBEAT)]));
+    await d.waitClosed();
+    expect(d.pending().length).toBe(0);
+  });
+
   it('handles frames written one byte per TCP write', async () => {
     const { publisher, d } = await start();
     await d.writeByteByByte(bytes(LOGIN));

@@ -1,13 +1,14 @@
 import http from 'node:http';
 import type { SimDevice, SimRecord } from './device.ts';
 import { markAcked, markSent, retryDelayMs, type ClientContext, type ProtocolClient } from './client.ts';
+import type { HttpAnswer, HttpPool } from './http-pool.ts';
 import type { VehicleState } from './vehicle.ts';
 
 /**
  * OsmAnd / Traccar Client over HTTP with keep-alive. `reportOsmand` is the
  * one-shot report the FLEET_DEMO fleet uses; `OsmandClient` is the bench's
- * store-and-forward device: one request in flight, the record kept until the
- * answer is 200, live records as a query-string GET, a replayed backlog as
+ * store-and-forward device over a shared keep-alive pool (http-pool.ts): one
+ * request in flight, the record kept until the answer is 200, live records as a query-string GET, a replayed backlog as
  * JSON batches (the background-geolocation form, up to `replayBatch` a
  * request).
  */
@@ -64,10 +65,6 @@ export function osmandJsonBody(id: string, records: readonly SimRecord[]): strin
   });
 }
 
-/** The keep-alive pool the bench's OsmAnd devices share (phones each hold one; a pool keeps our socket count sane). */
-export function createOsmandAgent(maxSockets: number): http.Agent {
-  return new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
-}
 
 export class OsmandClient implements ProtocolClient {
   private inflight: SimRecord[] = [];
@@ -77,8 +74,7 @@ export class OsmandClient implements ProtocolClient {
   constructor(
     readonly device: SimDevice,
     private readonly ctx: ClientContext,
-    private readonly port: number,
-    private readonly agent: http.Agent,
+    private readonly pool: HttpPool,
   ) {}
 
   get idle(): boolean {
@@ -109,35 +105,16 @@ export class OsmandClient implements ProtocolClient {
     this.inflight = batch;
     markSent(this.ctx, batch);
     for (const r of batch) this.device.noteLiveSend(r);
-    const single = batch.length === 1;
-    const body = single ? undefined : osmandJsonBody(this.device.id, batch);
-    const req = http.request(
-      {
-        host: this.ctx.opts.host,
-        port: this.port,
-        path: single ? `/?${osmandQuery(this.device.id, batch[0]!)}` : '/',
-        method: single ? 'GET' : 'POST',
-        agent: this.agent,
-        headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {},
-        timeout: this.ctx.opts.ackTimeoutMs,
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c.length < 512 ? c : ''));
-        res.on('end', () => {
-          if (res.statusCode === 200) {
-            const dup = /"duplicates"\s*:\s*(\d+)/.exec(text);
-            if (dup) this.ctx.stats.counters.platformDuplicates += Number(dup[1]);
-          }
-          this.done(res.statusCode === 200);
-        });
-        res.on('error', () => this.done(false));
-      },
-    );
-    req.on('error', () => this.done(false));
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.end(body);
+    const answered = (err: Error | undefined, a?: HttpAnswer) => {
+      const ok = !err && a?.status === 200;
+      if (ok) {
+        const dup = /"duplicates"\s*:\s*(\d+)/.exec(a!.body);
+        if (dup) this.ctx.stats.counters.platformDuplicates += Number(dup[1]);
+      }
+      this.done(ok);
+    };
+    if (batch.length === 1) this.pool.get(`/?${osmandQuery(this.device.id, batch[0]!)}`, this.ctx.opts.ackTimeoutMs, answered);
+    else this.pool.post('/', 'application/json', osmandJsonBody(this.device.id, batch), this.ctx.opts.ackTimeoutMs, answered);
   }
 
   private done(ok: boolean): void {

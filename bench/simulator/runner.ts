@@ -3,7 +3,8 @@ import { Gate, type ClientContext, type ClientOptions, type ProtocolClient } fro
 import { FleetModel, type FleetOptions } from './fleet.ts';
 import { Gt06Client } from './gt06-client.ts';
 import { NatsObserver, SqlProbe, WsObserver } from './observers.ts';
-import { OsmandClient, createOsmandAgent } from './osmand-client.ts';
+import { HttpPool } from './http-pool.ts';
+import { OsmandClient } from './osmand-client.ts';
 import { SimStats, type HistogramSet, type SimCounters } from './stats.ts';
 import { TeltonikaClient } from './teltonika-client.ts';
 
@@ -58,12 +59,12 @@ export class SimulatorRunner {
   private ws: WsObserver | undefined;
   private nats: NatsObserver | undefined;
   private sql: SqlProbe | undefined;
-  private readonly agent;
+  private readonly pool: HttpPool;
 
   constructor(private readonly opts: RunnerOptions) {
     this.model = new FleetModel(opts.fleet);
     this.ctx = { opts: opts.client, stats: this.stats, connectGate: new Gate(opts.maxConnecting), draining: false, stopped: false };
-    this.agent = createOsmandAgent(opts.osmandSockets);
+    this.pool = new HttpPool(opts.client.host, opts.ports.osmand ?? 0, opts.osmandSockets);
     const missing = new Set<SimProtocol>();
     this.clients = this.model.devices.map((d) => {
       this.byId.set(d.id, d);
@@ -71,7 +72,7 @@ export class SimulatorRunner {
       if (port === undefined) missing.add(d.protocol);
       switch (d.protocol) {
         case 'osmand':
-          return new OsmandClient(d, this.ctx, port ?? 0, this.agent);
+          return new OsmandClient(d, this.ctx, this.pool);
         case 'teltonika':
           return new TeltonikaClient(d, this.ctx, port ?? 0);
         case 'gt06':
@@ -215,6 +216,6 @@ export class SimulatorRunner {
     this.ws?.close();
     this.sql?.close();
     await this.nats?.close();
-    this.agent.destroy();
+    this.pool.close();
   }
 }
