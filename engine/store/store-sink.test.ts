@@ -72,4 +72,25 @@ describe('store sink', () => {
     expect(sink.stats.duplicatesSkipped).toBe(40);
     await sink.stop();
   }, 90_000);
+
+  it('past its start-up window looks up only what may be a duplicate, and still stores each record once', async () => {
+    const js = jetstream(nc);
+    let clock = Date.now();
+    // A sink that has been running for an hour: it relies on its recent-id filter.
+    const sink = new StoreSink(js, store, createLogger('sink', 'silent'), { batchSize: 500, maxWaitMs: 100 }, () => clock);
+    clock += 3600_000;
+    sink.start();
+    const before = await count('SELECT count() AS n FROM fleetline.records');
+    const fresh = Array.from({ length: 500 }, (_, k) => rec(10_000 + k));
+    for (const r of fresh) await js.publish(inSubject(0, DEFAULT_TENANT, r.deviceId), pack(r), { msgID: r.id });
+    await expect.poll(() => count('SELECT count() AS n FROM fleetline.records'), { timeout: 15_000 }).toBe(before + 500);
+    // New records were not looked up one by one.
+    expect(sink.stats.lookedUp).toBeLessThan(50);
+    // A device resends 100 of them in new messages: the filter flags them, the lookup confirms, none doubles.
+    for (const r of fresh.slice(0, 100)) await js.publish(inSubject(1, DEFAULT_TENANT, r.deviceId), pack(r), { msgID: `resend-${r.id}` });
+    await expect.poll(() => sink.stats.duplicatesSkipped, { timeout: 15_000 }).toBe(100);
+    expect(sink.stats.lookedUp).toBeGreaterThanOrEqual(100);
+    expect(await count('SELECT count() AS n FROM fleetline.records')).toBe(before + 500);
+    await sink.stop();
+  }, 60_000);
 });

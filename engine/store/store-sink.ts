@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import { readInbound, unpack, type TelemetryRecord } from '../model/index.ts';
 import { STORE_EVENTS_CONSUMER, STORE_RECORDS_CONSUMER } from '../nats/topology.ts';
 import { STREAM_EVENTS, STREAM_IN } from '../nats/subjects.ts';
+import { RecentIdFilter } from './recent-id-filter.ts';
 import { eventRow, recordRow } from './rows.ts';
 import { sqlInt, sqlString, type TelemetryStore } from './telemetry-store.ts';
 
@@ -12,17 +13,22 @@ import { sqlInt, sqlString, type TelemetryStore } from './telemetry-store.ts';
  * A batch is acknowledged only after its insert succeeded, so a store outage
  * leaves the backlog in JetStream (bounded by the stream, not by our memory).
  *
- * Exactly once: every batch's ids are looked up first and the ones already
- * stored are skipped. A redelivery (we crashed between insert and ack), a
- * device resending after JetStream's duplicate window, and an event re-derived
- * by a replay all carry an id we have seen. ReplacingMergeTree on the id is
- * the last net.
+ * Exactly once: an id that may already be stored is looked up first and
+ * skipped if it is. That is every id of a redelivered message (we crashed or
+ * failed between insert and ack), every id the recent-id filter may have seen
+ * (a device resending after a lost ACK, an event re-derived by a replay: the
+ * filter remembers the last ~1-2 million ids, recent-id-filter.ts), and every
+ * id during the first two minutes after a start (what earlier runs stored is
+ * not in the filter). An id older than all that which comes again is
+ * collapsed by ReplacingMergeTree (`FINAL` is exact), not by the sink.
  */
 
 export interface SinkStats {
   recordsStored: number;
   eventsStored: number;
   duplicatesSkipped: number;
+  /** Ids looked up in ClickHouse before inserting (redeliveries, maybe-duplicates, everything right after a start). */
+  lookedUp: number;
   batches: number;
   lastBatchMs: number;
   failures: number;
@@ -42,6 +48,15 @@ interface Lane<T> {
   timeOf(v: T): number;
   insert(store: TelemetryStore, items: T[]): Promise<void>;
 }
+
+/** Ids remembered by the de-duplication filter (recent-id-filter.ts): ~16 B each. */
+const RECENT_RECORD_IDS = 2_000_000;
+const RECENT_EVENT_IDS = 250_000;
+/** Every id is looked up this long after the sink starts (resends of what an earlier run stored). */
+const LOOKUP_ALL_AFTER_START_MS = 120_000;
+/** SQL text of one id lookup, under ClickHouse's max_query_size (256 KiB). */
+const LOOKUP_SQL_BYTES = 200 * 1024;
+const EMPTY_SET: ReadonlySet<string> = new Set();
 
 /** Record batches pulled per insert: a few thousand records under load, at most 100,000 (MAX_BATCH_RECORDS each). */
 const RECORD_BATCHES_PER_PULL = 100;
@@ -87,35 +102,54 @@ const eventLane: Lane<DerivedEvent> = {
 };
 
 export class StoreSink {
-  readonly stats: SinkStats = { recordsStored: 0, eventsStored: 0, duplicatesSkipped: 0, batches: 0, lastBatchMs: 0, failures: 0, storeUp: true };
+  readonly stats: SinkStats = { recordsStored: 0, eventsStored: 0, duplicatesSkipped: 0, lookedUp: 0, batches: 0, lastBatchMs: 0, failures: 0, storeUp: true };
   private stopping = false;
   private loops: Promise<void>[] = [];
+  private readonly filters = { records: new RecentIdFilter(RECENT_RECORD_IDS), events: new RecentIdFilter(RECENT_EVENT_IDS) };
+  private readonly startedAt: number;
 
   constructor(
     private readonly js: JetStreamClient,
     private readonly store: TelemetryStore,
     private readonly log: Logger,
     private readonly opts: { batchSize: number; maxWaitMs: number } = { batchSize: 5000, maxWaitMs: 250 },
-  ) {}
+    private readonly now: () => number = Date.now,
+  ) {
+    this.startedAt = now();
+  }
 
   start(): void {
     this.loops = [this.run(recordLane), this.run(eventLane)];
   }
 
-  private async alreadyStored<T>(lane: Lane<T>, items: T[]): Promise<Set<string>> {
-    if (items.length === 0) return new Set();
-    let min = Infinity;
-    let max = -Infinity;
-    for (const it of items) {
-      min = Math.min(min, lane.timeOf(it));
-      max = Math.max(max, lane.timeOf(it));
+  /**
+   * The ids among `candidates` that the table already holds. Queried in
+   * chunks: ClickHouse refuses a query text over max_query_size (256 KiB),
+   * which one IN list of ten thousand ids comes close to.
+   */
+  private async alreadyStored<T>(lane: Lane<T>, candidates: T[]): Promise<Set<string>> {
+    const present = new Set<string>();
+    for (let i = 0; i < candidates.length; ) {
+      let min = Infinity;
+      let max = -Infinity;
+      const ids: string[] = [];
+      let bytes = 0;
+      for (; i < candidates.length && bytes < LOOKUP_SQL_BYTES; i++) {
+        const it = candidates[i]!;
+        const t = lane.timeOf(it);
+        if (t < min) min = t;
+        if (t > max) max = t;
+        const quoted = sqlString(lane.idOf(it));
+        ids.push(quoted);
+        bytes += quoted.length + 1;
+      }
+      const rows = await this.store.select<{ id: string }>(
+        `SELECT ${lane.idColumn} AS id FROM ${this.store.database}.${lane.table} ` +
+          `WHERE ${lane.timeColumn} BETWEEN ${sqlInt(min)} AND ${sqlInt(max)} AND ${lane.idColumn} IN (${ids.join(',')})`,
+      );
+      for (const r of rows) present.add(r.id);
     }
-    const ids = items.map((it) => sqlString(lane.idOf(it))).join(',');
-    const rows = await this.store.select<{ id: string }>(
-      `SELECT ${lane.idColumn} AS id FROM ${this.store.database}.${lane.table} ` +
-        `WHERE ${lane.timeColumn} BETWEEN ${sqlInt(min)} AND ${sqlInt(max)} AND ${lane.idColumn} IN (${ids})`,
-    );
-    return new Set(rows.map((r) => r.id));
+    return present;
   }
 
   private async run<T>(lane: Lane<T>): Promise<void> {
@@ -157,30 +191,39 @@ export class StoreSink {
   private async storeBatch<T>(lane: Lane<T>, msgs: JsMsg[]): Promise<void> {
     const t0 = performance.now();
     const items: T[] = [];
+    const suspects: T[] = [];
     const seen = new Set<string>();
+    const filter = this.filters[lane.table];
+    // Right after a start the filter knows nothing of what earlier runs stored: look everything up for a while.
+    const lookUpAll = this.now() - this.startedAt < LOOKUP_ALL_AFTER_START_MS;
     for (const m of msgs) {
       const vs = lane.parse(m.data);
       if (vs === undefined) {
         this.log.error({ lane: lane.name, subject: m.subject, seq: m.seq }, 'unreadable payload skipped by the store');
         continue;
       }
+      // A redelivery may have been inserted by an attempt whose ack was lost: always looked up.
+      const redelivered = m.info.redelivered;
       for (const v of vs) {
         const id = lane.idOf(v);
         if (seen.has(id)) continue;
         seen.add(id);
         items.push(v);
+        if (lookUpAll || redelivered || filter.mightContain(id)) suspects.push(v);
       }
     }
     let toInsert: T[];
     try {
-      const present = await this.alreadyStored(lane, items);
-      toInsert = items.filter((it) => !present.has(lane.idOf(it)));
+      const present = suspects.length > 0 ? await this.alreadyStored(lane, suspects) : EMPTY_SET;
+      toInsert = present.size > 0 ? items.filter((it) => !present.has(lane.idOf(it))) : items;
       await lane.insert(this.store, toInsert);
     } catch (err) {
       // Hand them back now (not after ack_wait), after a pause; the next try looks their ids up again.
       for (const m of msgs) m.nak(1000);
       throw err;
     }
+    for (const it of toInsert) filter.add(lane.idOf(it));
+    this.stats.lookedUp += suspects.length;
     this.stats.duplicatesSkipped += items.length - toInsert.length;
     for (const m of msgs) m.ack();
     this.stats.storeUp = true;
