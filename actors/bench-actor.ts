@@ -283,7 +283,7 @@ results.restored = heapPer('the truck restored from a msgpack snapshot', (i) => 
 });
 const fleet = fleetPayloads();
 for (let i = 0; i < 200; i++) fleetActor(fleet[i % fleet.length]!);
-results.fleet = heapPer(`simulated fleet (bench harness feed, ${fmt(FLEET_ACTORS)} actors, 50 records each, no settings)`, (i) => fleetActor(fleet[i % fleet.length]!), FLEET_ACTORS);
+results.fleet = heapPer('simulated fleet (harness feed: 50 records, no settings)', (i) => fleetActor(fleet[i % fleet.length]!), FLEET_ACTORS);
 heapPer('fresh DeviceActor (no record yet)', (i) => new DeviceActor('acme' as never, `f-${i}` as never, 300_000));
 heapPer('for comparison: bare XState actor (createActor, last position)', (i) => {
   const a = createActor(bareMachine).start();

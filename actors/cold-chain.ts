@@ -1,5 +1,5 @@
 import type { DeviceSettings } from './device-settings.ts';
-import { none } from './empty.ts';
+import { exact, none } from './empty.ts';
 import { durationS, stepEpisode, type Episode } from './episode.ts';
 import { out, type Out } from './events.ts';
 import type { Sample } from './sample.ts';
@@ -76,7 +76,7 @@ export function coldChainStep(slice: ColdChainSlice, s: Sample, cfg: DeviceSetti
   if (next.length === 0) return { slice: none(), out: events };
   // unchanged list: keep the old object (nothing to stage)
   if (next.length === slice.length && next.every((x, j) => x === slice[j])) return { slice, out: events };
-  return { slice: next, out: events };
+  return { slice: next.length > slice.length ? exact(next) : next, out: events };
 }
 
 function recovered(x: ProbeExcursion, s: Sample): Out {

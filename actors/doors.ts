@@ -1,5 +1,5 @@
 import type { DeviceConfig } from './device-settings.ts';
-import { none } from './empty.ts';
+import { exact, none } from './empty.ts';
 import { out, type Out } from './events.ts';
 import { round } from './geo.ts';
 import { fenceIndex } from './overspeed.ts';
@@ -37,15 +37,14 @@ export function doorStep(open: DoorSlice, s: Sample, c: Track, config: DeviceCon
     const isOpen = list[k + 1] === 1;
     const was = next.includes(door);
     if (isOpen && !was) {
-      next = [...next, door];
+      next = next.concat(door);
       if (c.mov) events.push(out('door.opened.moving', s.t, `${s.id}/${door}`, { door, speedKmh: round(c.spdKmh), lat: c.lat, lon: c.lon }));
       else {
         const breach = doorRuleBreach(c, config);
         if (breach) events.push(out('door.opened.outside', s.t, `${s.id}/${door}`, { door, geofenceId: breach.geofenceId, lat: c.lat, lon: c.lon }));
       }
     } else if (!isOpen && was) {
-      next = next.filter((d) => d !== door);
-      if (next.length === 0) next = none();
+      next = exact(next.filter((d) => d !== door));
     }
   }
   return { slice: next, out: events };

@@ -9,3 +9,13 @@ const EMPTY = Object.freeze([]) as unknown as never[];
 export function none<T>(): T[] {
   return EMPTY;
 }
+
+/**
+ * `list` without spare capacity, to keep in a context. V8 grows an array by
+ * half plus 16 slots: one built by push, filter, splice or spread (`[...a, x]`)
+ * holds room for ~16 more elements, 128 B of nothing for a list of one fence,
+ * DTC or held sample. `slice()` allocates exactly its length.
+ */
+export function exact<T>(list: T[]): T[] {
+  return list.length === 0 ? EMPTY : list.slice();
+}

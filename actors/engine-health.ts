@@ -1,5 +1,5 @@
 import type { DeviceSettings } from './device-settings.ts';
-import { none } from './empty.ts';
+import { exact, none } from './empty.ts';
 import { durationS, stepEpisode, type Episode, type EpisodeStep } from './episode.ts';
 import { out, type Out } from './events.ts';
 import { round } from './geo.ts';
@@ -70,7 +70,7 @@ export function updateDtcs(active: ActiveDtc[], s: Sample): { dtcs: ActiveDtc[];
     next.push({ code, t: s.t });
     events.push(out('dtc.detected', s.t, `${s.id}/${code}`, { code }));
   }
-  return { dtcs: next.length ? next : none(), out: events };
+  return { dtcs: exact(next), out: events };
 }
 
 // ---- coolant ----

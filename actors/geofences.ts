@@ -1,5 +1,5 @@
 import type { CompiledGeofence, DeviceConfig } from './device-settings.ts';
-import { none } from './empty.ts';
+import { exact, none } from './empty.ts';
 import { durationS } from './episode.ts';
 import { out, type Out } from './events.ts';
 import { fenceIndex } from './overspeed.ts';
@@ -52,7 +52,7 @@ export function updateMembership(slice: GeofenceSlice, c: Track, config: DeviceC
     inside.push({ id, t: c.t });
     events.push(out('geofence.entered', c.t, `${c.id}/${id}`, { geofenceId: id, name: nameOf(id, config.geofences) }));
   }
-  return { slice: { inside: inside.length ? inside : none() }, out: events };
+  return { slice: { inside: exact(inside) }, out: events };
 }
 
 /** Fences deleted while the device was inside them: exited, reason `removed`, at the last applied record. */
@@ -67,7 +67,7 @@ export function pruneRemoved(
   if (gone.length === 0) return { slice, out: [] };
   const t = Math.max(last.t, ...gone.map((v) => v.t));
   return {
-    slice: { inside: slice.inside.length > gone.length ? slice.inside.filter((v) => keep.has(v.id)) : none() },
+    slice: { inside: slice.inside.length > gone.length ? exact(slice.inside.filter((v) => keep.has(v.id))) : none() },
     out: gone.map((v) =>
       out('geofence.exited', t, `${v.id}@${v.t}/removed`, { geofenceId: v.id, name: nameOf(v.id, before), dwellS: durationS(v.t, t), reason: 'removed' }),
     ),

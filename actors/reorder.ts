@@ -56,14 +56,18 @@ export function admit(
   let i = held.length;
   while (i > 0 && compareSamples(held[i - 1]!, s) > 0) i--;
   if (i > 0 && held[i - 1]!.id === s.id && held[i - 1]!.t === s.t) return { verdict: 'duplicate', slice, release: [] };
-  const next = held.slice();
-  next.splice(i, 0, s);
+  // built at its exact length (and cut with slice): splice would leave the held list room for 16 more samples
+  const next = new Array<Sample>(held.length + 1);
+  for (let k = 0; k < i; k++) next[k] = held[k]!;
+  next[i] = s;
+  for (let k = i; k < held.length; k++) next[k + 1] = held[k]!;
   const maxT = Math.max(slice.maxT, s.t);
   const watermark = maxT - windowMs;
   let n = 0;
   while (n < next.length && (next[n]!.t <= watermark || next.length - n > maxHeld)) n++;
-  const release = n ? next.splice(0, n) : none<Sample>();
-  return { verdict: 'held', slice: { ...slice, held: next.length ? next : none(), maxT }, release };
+  const release = n ? next.slice(0, n) : none<Sample>();
+  const kept = n === 0 ? next : n < next.length ? next.slice(n) : none<Sample>();
+  return { verdict: 'held', slice: { ...slice, held: kept, maxT }, release };
 }
 
 /** Release everything held (the device went quiet). */

@@ -1,7 +1,7 @@
 import type { DriverActivity } from '../engine/model/index.ts';
 import type { CompiledGeofence, DeviceSettings } from './device-settings.ts';
 import { haversineM, inBBox, inCircle, inPolygon } from './geo.ts';
-import { none } from './empty.ts';
+import { exact } from './empty.ts';
 import type { Sample } from './sample.ts';
 
 /**
@@ -106,7 +106,7 @@ export function fencesAt(lat: number, lon: number, fences: readonly CompiledGeof
       if (inCircle(lat, lon, g.circle)) out.push(g.id);
     } else if (g.polygon && (!g.bbox || inBBox(lat, lon, g.bbox)) && inPolygon(lat, lon, g.polygon)) out.push(g.id);
   }
-  return out.length ? out : none();
+  return exact(out);
 }
 
 function sameIds(a: string[] | null, b: string[]): boolean {

@@ -1,5 +1,5 @@
 import type { DeviceSettings } from './device-settings.ts';
-import { none } from './empty.ts';
+import { exact, none } from './empty.ts';
 import { durationS, stepEpisode, type Episode } from './episode.ts';
 import { out, type Out } from './events.ts';
 import { round } from './geo.ts';
@@ -64,7 +64,7 @@ export function tyreStep(slice: TyreSlice, s: Sample, cfg: DeviceSettings): { sl
     if (i >= 0) next[i] = w;
     else next.push(w);
   }
-  return { slice: next, out: events };
+  return { slice: next.length > slice.length ? exact(next) : next, out: events };
 }
 
 export const anyTyreAlert = (slice: TyreSlice): boolean => slice.some((w) => w.leaking || (w.low?.on ?? false));
