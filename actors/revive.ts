@@ -38,11 +38,40 @@ export function reviveContext<T>(raw: T, sharedEmpty: never[] = EMPTY): T {
     }
     if (v !== null && typeof v === 'object') {
       const o = v as Record<string, unknown>;
-      for (const k of Object.keys(o)) o[k] = walk(k, o[k]);
-      // a spread copy is a fast-properties object whatever the source was
-      return { ...o };
+      const keys = Object.keys(o);
+      const values = new Array<unknown>(keys.length);
+      // revived in place too: DeviceActor reads parts of the raw snapshot (connectivity) after this
+      for (let i = 0; i < keys.length; i++) values[i] = o[keys[i]!] = walk(keys[i]!, o[keys[i]!]);
+      const make = literalOf(keys);
+      // a spread copy is at least a fast-properties object whatever the source was
+      return make ? make(values) : { ...o };
     }
     return v;
   };
   return walk(null, raw) as T;
+}
+
+const LITERALS_MAX = 512;
+const literals = new Map<string, (values: unknown[]) => object>();
+
+/**
+ * A function returning `{ k1: v[0], k2: v[1], ... }` as an object literal,
+ * one per key list (a context has a few dozen). msgpackr builds an object
+ * key by key, and a spread copy keeps that layout: 4 properties in the object,
+ * the rest in a separate property array with slack (+40 B to +200 B an object;
+ * ~280 B per restored truck). A literal holds them all in the object, as the
+ * concern modules' literals do. Keys reach the code only through
+ * JSON.stringify (a string literal); `__proto__` would set the prototype in
+ * a literal, so such objects (none of ours) keep the spread copy, as do key
+ * lists past the cap.
+ */
+function literalOf(keys: string[]): ((values: unknown[]) => object) | undefined {
+  const signature = JSON.stringify(keys);
+  let make = literals.get(signature);
+  if (make === undefined) {
+    if (literals.size >= LITERALS_MAX || keys.includes('__proto__')) return undefined;
+    make = new Function('v', `return { ${keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(', ')} };`) as (values: unknown[]) => object;
+    literals.set(signature, make);
+  }
+  return make;
 }
