@@ -17,17 +17,17 @@ import { sqlInt, sqlString, type TelemetryStore } from './telemetry-store.ts';
  * skipped if it is. That is every id of a redelivered message (we crashed or
  * failed between insert and ack), every id the recent-id filter may have seen
  * (a device resending after a lost ACK, an event re-derived by a replay: the
- * filter remembers the last ~1-2 million ids, recent-id-filter.ts), and every
- * id during the first two minutes after a start (what earlier runs stored is
- * not in the filter). An id older than all that which comes again is
- * collapsed by ReplacingMergeTree (`FINAL` is exact), not by the sink.
+ * filter remembers the last ~1-2 million ids, recent-id-filter.ts, and is
+ * loaded at start with what was stored in the last ten minutes), and every id
+ * while that load has not succeeded. An id older than all that which comes
+ * again is collapsed by ReplacingMergeTree (`FINAL` is exact), not by the sink.
  */
 
 export interface SinkStats {
   recordsStored: number;
   eventsStored: number;
   duplicatesSkipped: number;
-  /** Ids looked up in ClickHouse before inserting (redeliveries, maybe-duplicates, everything right after a start). */
+  /** Ids looked up in ClickHouse before inserting (redeliveries, maybe-duplicates, everything until the filter is loaded). */
   lookedUp: number;
   batches: number;
   lastBatchMs: number;
@@ -52,8 +52,8 @@ interface Lane<T> {
 /** Ids remembered by the de-duplication filter (recent-id-filter.ts): ~16 B each. */
 const RECENT_RECORD_IDS = 2_000_000;
 const RECENT_EVENT_IDS = 250_000;
-/** Every id is looked up this long after the sink starts (resends of what an earlier run stored). */
-const LOOKUP_ALL_AFTER_START_MS = 120_000;
+/** At start the filter learns the ids stored this recently (what a device may resend after a restart). */
+const PRELOAD_WINDOW_MS = 10 * 60_000;
 /** SQL text of one id lookup, under ClickHouse's max_query_size (256 KiB). */
 const LOOKUP_SQL_BYTES = 200 * 1024;
 const EMPTY_SET: ReadonlySet<string> = new Set();
@@ -106,7 +106,7 @@ export class StoreSink {
   private stopping = false;
   private loops: Promise<void>[] = [];
   private readonly filters = { records: new RecentIdFilter(RECENT_RECORD_IDS), events: new RecentIdFilter(RECENT_EVENT_IDS) };
-  private readonly startedAt: number;
+  private readonly preloaded = new Set<'records' | 'events'>();
 
   constructor(
     private readonly js: JetStreamClient,
@@ -114,9 +114,7 @@ export class StoreSink {
     private readonly log: Logger,
     private readonly opts: { batchSize: number; maxWaitMs: number } = { batchSize: 5000, maxWaitMs: 250 },
     private readonly now: () => number = Date.now,
-  ) {
-    this.startedAt = now();
-  }
+  ) {}
 
   start(): void {
     this.loops = [this.run(recordLane), this.run(eventLane)];
@@ -127,6 +125,34 @@ export class StoreSink {
    * chunks: ClickHouse refuses a query text over max_query_size (256 KiB),
    * which one IN list of ten thousand ids comes close to.
    */
+  /**
+   * Fills the lane's filter once with the ids stored in the last
+   * PRELOAD_WINDOW_MS (by receive time; events by event time), newest first,
+   * up to what the filter holds: a device resending after a restart of the
+   * platform sends what the previous run may have stored. False while the
+   * store cannot answer (the caller then looks every id up).
+   */
+  private async preload<T>(lane: Lane<T>): Promise<boolean> {
+    if (this.preloaded.has(lane.table)) return true;
+    const since = this.now() - PRELOAD_WINDOW_MS;
+    const timeColumn = lane.table === 'records' ? 'received_at_ms' : lane.timeColumn;
+    const limit = lane.table === 'records' ? RECENT_RECORD_IDS / 2 : RECENT_EVENT_IDS / 2;
+    try {
+      const rows = await this.store.select<{ id: string }>(
+        `SELECT ${lane.idColumn} AS id FROM ${this.store.database}.${lane.table} WHERE ${timeColumn} >= ${sqlInt(since)} ` +
+          `ORDER BY ${timeColumn} DESC LIMIT ${limit}`,
+      );
+      const filter = this.filters[lane.table];
+      for (let i = rows.length - 1; i >= 0; i--) filter.add(rows[i]!.id);
+      this.preloaded.add(lane.table);
+      this.log.info({ lane: lane.name, ids: rows.length }, 'store de-duplication filter loaded with recently stored ids');
+      return true;
+    } catch (err) {
+      this.log.warn({ lane: lane.name, err: String((err as Error).message ?? err) }, 'recently stored ids not loaded yet; looking every id up meanwhile');
+      return false;
+    }
+  }
+
   private async alreadyStored<T>(lane: Lane<T>, candidates: T[]): Promise<Set<string>> {
     const present = new Set<string>();
     for (let i = 0; i < candidates.length; ) {
@@ -194,8 +220,8 @@ export class StoreSink {
     const suspects: T[] = [];
     const seen = new Set<string>();
     const filter = this.filters[lane.table];
-    // Right after a start the filter knows nothing of what earlier runs stored: look everything up for a while.
-    const lookUpAll = this.now() - this.startedAt < LOOKUP_ALL_AFTER_START_MS;
+    // Until the filter knows what earlier runs stored lately, every id is a suspect.
+    const lookUpAll = !(await this.preload(lane));
     for (const m of msgs) {
       const vs = lane.parse(m.data);
       if (vs === undefined) {
