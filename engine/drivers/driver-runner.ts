@@ -6,6 +6,7 @@ import type { Logger } from '../log.ts';
 import { pack, unpack, type TenantId } from '../model/index.ts';
 import { STREAM_DRIVERS, driverPartitionFilter, outSubject } from '../nats/subjects.ts';
 import { driversConsumerName, engineConsumerLimits } from '../nats/topology.ts';
+import { yieldIfDue } from '../scheduling/turn-budget.ts';
 import { rewindConsumer } from '../shard/rewind-consumer.ts';
 import { DriverSampleSchema, driverToken, type DriverSample } from './driver-sample.ts';
 
@@ -76,6 +77,7 @@ export class DriverRunner {
         for await (const m of messages) {
           if (this.stopping) break;
           await this.handle(m);
+          await yieldIfDue();
         }
       } catch (err) {
         if (this.stopping) return;

@@ -20,6 +20,7 @@ import {
 } from '../model/index.ts';
 import { STREAM_IN, deadLetterSubject, driverSubject, inPartitionFilter, liveBatchSubject, outSubject, parsePartitionedSubject } from '../nats/subjects.ts';
 import { engineConsumerLimits, engineConsumerName } from '../nats/topology.ts';
+import { yieldIfDue } from '../scheduling/turn-budget.ts';
 import { rewindConsumer } from './rewind-consumer.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 
@@ -95,8 +96,8 @@ const QUIET_TICK_MS = 10_000;
 /** Devices being woken at once in one partition (waking waits on KV reads; one device is always sequential). */
 const MAX_WAKING = 64;
 const SLOW_TICK_MS = 60_000;
-/** Yield to the consumers every this many actors, so a sweep never stalls the partition. */
-const TICK_SLICE = 500;
+/** Check the thread's turn budget every this many actors, so a sweep never stalls the partition. */
+const TICK_SLICE = 100;
 
 export interface PartitionStats {
   actors: number;
@@ -208,6 +209,8 @@ export class PartitionRunner {
           if (this.stopping) break;
           await this.take(m);
           if (this.restartRequested || this.failure) break;
+          // A buffered pull continues on microtasks: give the thread's other work (urgent lane, queries) its turn.
+          await yieldIfDue();
         }
         await this.settle();
         if (this.failure) {
@@ -552,7 +555,7 @@ export class PartitionRunner {
       const c = la.actor.context.connectivity;
       const silenceRanOut = la.actor.online && now - c.lastSeen >= c.offlineAfterMs;
       if (!quietSinceRecord && !silenceRanOut && now - la.lastTick < SLOW_TICK_MS) continue;
-      if (++n % TICK_SLICE === 0) await new Promise((r) => setImmediate(r));
+      if (++n % TICK_SLICE === 0) await yieldIfDue();
       if (this.restartRequested) return;
       la.lastTick = now;
       const wasOnline = la.actor.online;

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { Session } from 'chdb';
+import { yieldIfDue } from '../scheduling/turn-budget.ts';
 import { MODERN, schemaStatements } from './schema.ts';
 import type { EventRow, RecordRow } from './rows.ts';
 import { StoreQueryError, StoreUnavailableError, capSettings, sqlString, type JsonResult, type QueryCaps, type TelemetryStore } from './telemetry-store.ts';
@@ -64,7 +65,13 @@ export class ChdbStore implements TelemetryStore {
 
   private async insert(table: string, rows: readonly object[]): Promise<void> {
     if (rows.length === 0) return;
-    const payload = Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n'));
+    // Serialising ten thousand rows takes tens of ms: in slices, so the main thread's other work gets turns.
+    const lines: string[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      lines[i] = JSON.stringify(rows[i]);
+      if ((i & 255) === 255) await yieldIfDue();
+    }
+    const payload = Buffer.from(lines.join('\n'));
     try {
       await this.exclusive((db) => db.insert({ table: `${this.database}.${table}`, values: payload, format: 'JSONEachRow' }));
     } catch (err) {

@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import { readInbound, unpack, type TelemetryRecord } from '../model/index.ts';
 import { STORE_EVENTS_CONSUMER, STORE_RECORDS_CONSUMER } from '../nats/topology.ts';
 import { STREAM_EVENTS, STREAM_IN } from '../nats/subjects.ts';
+import { yieldIfDue } from '../scheduling/turn-budget.ts';
 import { RecentIdFilter } from './recent-id-filter.ts';
 import { eventRow, recordRow } from './rows.ts';
 import { sqlInt, sqlString, type TelemetryStore } from './telemetry-store.ts';
@@ -58,6 +59,16 @@ const PRELOAD_WINDOW_MS = 10 * 60_000;
 const LOOKUP_SQL_BYTES = 200 * 1024;
 const EMPTY_SET: ReadonlySet<string> = new Set();
 
+/** Rows built in slices: a pull of ten thousand records must not hold the main thread for tens of ms. */
+async function rowsOf<T, R>(items: readonly T[], row: (v: T) => R): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    out[i] = row(items[i]!);
+    if ((i & 255) === 255) await yieldIfDue();
+  }
+  return out;
+}
+
 /** Record batches pulled per insert: a few thousand records under load, at most 100,000 (MAX_BATCH_RECORDS each). */
 const RECORD_BATCHES_PER_PULL = 100;
 
@@ -78,7 +89,7 @@ const recordLane: Lane<TelemetryRecord> = {
   },
   idOf: (r) => r.id,
   timeOf: (r) => r.deviceTime,
-  insert: (s, items) => s.insertRecords(items.map(recordRow)),
+  insert: async (s, items) => s.insertRecords(await rowsOf(items, recordRow)),
 };
 
 const eventLane: Lane<DerivedEvent> = {
@@ -98,7 +109,7 @@ const eventLane: Lane<DerivedEvent> = {
   },
   idOf: (e) => e.id,
   timeOf: (e) => e.time,
-  insert: (s, items) => s.insertEvents(items.map(eventRow)),
+  insert: async (s, items) => s.insertEvents(await rowsOf(items, eventRow)),
 };
 
 export class StoreSink {
@@ -223,6 +234,8 @@ export class StoreSink {
     // Until the filter knows what earlier runs stored lately, every id is a suspect.
     const lookUpAll = !(await this.preload(lane));
     for (const m of msgs) {
+      // Decoding a pull of thousands of records must not hold the main thread (adapters, API) for long.
+      await yieldIfDue();
       const vs = lane.parse(m.data);
       if (vs === undefined) {
         this.log.error({ lane: lane.name, subject: m.subject, seq: m.seq }, 'unreadable payload skipped by the store');
