@@ -12,13 +12,13 @@ import { DEPOT, TENANT, driveEast } from './testing/record-kit.ts';
  * reads the strings of a payload as one string and hands out slices of it
  * (V8 slices from 13 characters on); a slice kept in a context (a record id
  * named by the track, a trip, the reorder window...) keeps the whole payload's
- * strings alive: ~1.4 KB per actor on the simulated fleet, and a restored
+ * strings alive: ~1.2 KB per actor on the simulated fleet, and a restored
  * actor kept its whole snapshot's strings. The engine feeds actors
  * msgpack-decoded records and restores them from msgpack, so these tests do
  * the same, with record ids as long as the engine's (22 characters).
  *
  * Slices are recognised by their V8 map (`%HaveSameMap` against a known
- * slice): exact, where a heap figure is only good to a few hundred bytes per
+ * slice): exact, where a heap figure of 200 actors is only good to about a KB per
  * actor. The heap test makes the leak large enough (a 6 KB string block per
  * payload) to be unmistakable through that noise.
  */
@@ -74,8 +74,6 @@ function lived(device: string, paddingKb = 0): DeviceActor {
 }
 
 function heapPerActor(count: number, make: (i: number) => DeviceActor): number {
-  // code V8 compiles (and optimizes once hot) and shared caches are not per actor
-  for (let i = 0; i < 50; i++) make(-1 - i);
   for (let i = 0; i < 4; i++) gc();
   const before = process.memoryUsage().heapUsed;
   const keep = new Array<DeviceActor>(count);
@@ -146,9 +144,11 @@ describe('memory: a context keeps nothing of the payloads it was fed', () => {
   });
 
   it('heap: what a payload carries besides the record costs an actor nothing', () => {
+    // code V8 compiles (and optimizes once hot) and shared caches are not per actor: both kinds run before either is measured
+    for (let i = 0; i < 100; i++) lived(`warm-${i}`, i % 2 ? 6 : 0);
     const plain = heapPerActor(200, (i) => lived(`device-${i}`));
     const padded = heapPerActor(200, (i) => lived(`device-${i}`, 6));
-    // with a slice kept, every kept record id pins its payload's 6 KB block: 20+ KB per actor
-    expect(padded - plain).toBeLessThan(2048);
+    // with a slice kept, every kept record id pins its payload's 6 KB block: ~17 KB per actor; noise here is up to ~1.2 KB
+    expect(padded - plain).toBeLessThan(4096);
   });
 });

@@ -64,7 +64,7 @@ const codes: number[] = [];
  * A flat copy of `v` that shares no memory with any other string. msgpackr's
  * native decoder reads all the strings of a payload as one string and hands
  * out slices of it, so a 22-character record id kept in a context held the
- * whole string of its record alive (~370 B; ~1.4 KB per actor on the
+ * whole string of its record alive (~370 B; ~1.2 KB per actor on the
  * simulated fleet). Strings shorter than SLICE_MIN are never slices and come
  * back as they are. `fromCharCode` is used because it always allocates a new
  * sequential string (slice, concat-then-slice and repeat may return views).
