@@ -4,6 +4,7 @@ import type { Snapshot } from 'xstate';
 import { DeviceActor } from '../../actors/device-actor.ts';
 import type { DerivedEvent } from '../../actors/derived-event.ts';
 import type { DeviceView } from '../../actors/device-view.ts';
+import { detach, intern } from '../../actors/sample.ts';
 import type { Logger } from '../log.ts';
 import { activityOf, driverIdOf } from '../drivers/activity-of.ts';
 import { driverSampleId, driverToken, type DriverSample } from '../drivers/driver-sample.ts';
@@ -332,7 +333,10 @@ export class PartitionRunner {
   }
 
   /** Brings a device's actor into memory: from its snapshot, or fresh; configured before anyone sees it. */
-  private async wake(tenant: TenantId, device: DeviceId): Promise<LiveActor> {
+  private async wake(sliceTenant: TenantId, sliceDevice: DeviceId): Promise<LiveActor> {
+    // Ids read from a payload are slices of its whole string: an actor kept for hours must not pin that (~370 B each).
+    const tenant = intern(sliceTenant) as TenantId;
+    const device = detach(sliceDevice) as DeviceId;
     const key = `${tenant}.${device}`;
     const live = this.actors.get(key);
     if (live) return live;
