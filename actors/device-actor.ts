@@ -137,8 +137,8 @@ export function stepDevice(shape: Shape, context: DeviceContext, event: DeviceEv
  * A new device's shape and context. XState's getInitialSnapshot costs
  * ~180 µs here (entering 40 state nodes); what it yields for this machine
  * is always the same shape (no entry or initial actions, no eventless
- * transitions: the definition test checks it) and the context factory's
- * object copied by its `assign` (`Object.assign({}, {}, factory(...))`). So
+ * transitions: the definition test checks it) and a copy of the context
+ * factory's object (its `assign`: `Object.assign({}, {}, factory(...))`). So
  * XState runs for the first device, and every later one takes that shape
  * and a copy of the factory's context. Proven equal in fast-path.test.ts.
  */
@@ -146,7 +146,8 @@ export function initialStep(input: DeviceInput): { shape: Shape; context: Device
   const factory = deviceMachine.config.context;
   if (initialShape && typeof factory === 'function') {
     try {
-      const context = Object.assign({}, {}, factory({ input, self: host, spawn: noSpawn } as never)) as DeviceContext;
+      // Object.assign({}, {}, x) as XState's assign does; spread gives the same plain object, laid out compactly (~60 B less)
+      const context = { ...(factory({ input, self: host, spawn: noSpawn } as never) as DeviceContext) };
       return { shape: initialShape, context };
     } catch {
       // XState turns a throwing factory into an error snapshot: let it
