@@ -98,26 +98,21 @@ function shapeOf(snap: DeviceSnapshot, previous?: Shape): Shape {
 
 const fastPath: FastPath<DeviceContext, DeviceEvent> = createFastPath(deviceMachine, scope as never);
 
-/** Where an input went. */
-export type StepRoute = 'fast' | 'machine';
-
 /**
  * One input, as DeviceActor runs it: the fast path when it applies, else
- * XState's `transition()`. Exported with the two routes below for the
- * differential test (fast-path.test.ts) and the bench.
+ * XState's `transition()` (which teaches the fast path a hop it declined).
+ * The two routes are also exported alone below, for the differential test.
  */
-export function stepDevice(shape: Shape, context: DeviceContext, event: DeviceEvent): { shape: Shape; context: DeviceContext; events: DerivedEvent[]; route: StepRoute } {
+function stepDevice(shape: Shape, context: DeviceContext, event: DeviceEvent): { shape: Shape; context: DeviceContext; events: DerivedEvent[] } {
   outbox = [];
   if (deferred.length > 0) deferred.length = 0;
   resetStaging();
-  let route: StepRoute = 'fast';
   let next: DeviceContext;
   const fast = fastPath.step(shape, context, event);
   if (fast) {
     shape = fast.shape as Shape;
     next = fast.context;
   } else {
-    route = 'machine';
     const snap = deviceMachine.transition({ ...shape, context } as DeviceSnapshot, event, scope as never);
     const before = shape;
     shape = shapeOf(snap, shape);
@@ -130,7 +125,7 @@ export function stepDevice(shape: Shape, context: DeviceContext, event: DeviceEv
   }
   const events = outbox;
   outbox = [];
-  return { shape, context: next, events, route };
+  return { shape, context: next, events };
 }
 
 /**
