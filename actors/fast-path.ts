@@ -184,8 +184,12 @@ function isWildcard(descriptor: string): boolean {
   return descriptor === '*' || descriptor.endsWith('.*');
 }
 
-/** Bounds what is learned (a next shape per set of hops per shape): far above the reachable combinations of this machine. */
-const LEARNED_MAX = 100_000;
+/**
+ * Bounds what is learned (a next shape per set of hops per shape): far above
+ * what fleets reach (a few hundred shapes, a few hop sets each); past it,
+ * new hops run through XState.
+ */
+const LEARNED_MAX = 20_000;
 
 export function createFastPath<C, E extends { type: string }>(machine: MachineView, scope: ScopeView): FastPath<C, E> {
   const root = machine.root as NodeView;
@@ -248,6 +252,20 @@ export function createFastPath<C, E extends { type: string }>(machine: MachineVi
     return (node.transitions.get(type) ?? []).map((t) => candidateOf(node, t));
   }
 
+  /** A node's own candidates as a group, shared by every plan that reaches the node (plans are mostly these). */
+  const leaves = new Map<NodeView, Map<string, Group | null>>();
+  function leafOf(node: NodeView, type: string): Group | null {
+    let byType = leaves.get(node);
+    if (!byType) leaves.set(node, (byType = new Map()));
+    let g = byType.get(type);
+    if (g === undefined) {
+      const own = candidatesOf(node, type);
+      g = own.length > 0 ? { inner: [], own } : null;
+      byType.set(type, g);
+    }
+    return g;
+  }
+
   /** `transitionNode(node, value)` as a group; null when it can select nothing. */
   function groupOf(node: NodeView, value: unknown, type: string): Group | null {
     const inner: Group[] = [];
@@ -255,8 +273,8 @@ export function createFastPath<C, E extends { type: string }>(machine: MachineVi
       // transitionAtomicNode: the child, then this node
       const child = node.states[value];
       if (!child) throw new Unsupported(`no state '${value}' in ${node.id}`);
-      const own = candidatesOf(child, type);
-      if (own.length > 0) inner.push({ inner: [], own });
+      const leaf = leafOf(child, type);
+      if (leaf) inner.push(leaf);
     } else if (value !== null && typeof value === 'object') {
       // transitionCompoundNode (one key) and transitionParallelNode (any other number) both concatenate their children, then this node
       for (const key of Object.keys(value)) {
@@ -270,9 +288,10 @@ export function createFastPath<C, E extends { type: string }>(machine: MachineVi
     } else {
       throw new Unsupported(`state value of ${node.id} is neither a string nor an object`);
     }
+    if (inner.length === 0) return leafOf(node, type);
     const own = candidatesOf(node, type);
     // without own candidates there is nothing to fall back to: the group is its inner groups
-    if (own.length === 0 && inner.length <= 1) return inner[0] ?? null;
+    if (own.length === 0 && inner.length === 1) return inner[0]!;
     return { inner, own };
   }
 
