@@ -1,12 +1,7 @@
 import fs from 'node:fs';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { RecordPublisher, type PublisherStats } from '../adapters/ingest/record-publisher.ts';
-import { startOsmandListener } from '../adapters/osmand/http-listener.ts';
-import { createGt06Session } from '../adapters/gt06/index.ts';
-import { startTcpListener } from '../adapters/tcp/index.ts';
-import { createTeltonikaSession } from '../adapters/teltonika/index.ts';
-import { startTeltonikaUdpListener } from '../adapters/teltonika/udp-listener.ts';
+import { AdapterThread } from '../adapters/thread/adapter-thread.ts';
 import { KeyRing, loadOrCreateAdminKey } from '../api/auth.ts';
 import { DeviceStateClient, DriverStateClient } from '../api/device-state-client.ts';
 import { startApi } from '../api/http-server.ts';
@@ -15,7 +10,7 @@ import { createMetrics } from '../api/metrics.ts';
 import type { FleetConfig } from './config/config.ts';
 import { startDemoFleet } from './demo-fleet.ts';
 import type { Logger } from './log.ts';
-import { DEFAULT_TENANT, type TelemetryRecord } from './model/index.ts';
+import { DEFAULT_TENANT } from './model/index.ts';
 import { connectNats } from './nats/connect.ts';
 import { startManagedNats, type ManagedNats } from './nats/managed-server.ts';
 import { ensureTopology } from './nats/topology.ts';
@@ -99,56 +94,28 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
     await supervisor.start();
     stops.push(() => supervisor.stop());
 
-    let osmandPort = 0;
-    let teltonikaPort = 0;
-    let gt06Port = 0;
-    let tcpStats: () => Record<string, unknown> = () => ({});
-    let ingestStats: () => PublisherStats | undefined = () => undefined;
+    let ports = { osmand: 0, teltonika: 0, gt06: 0 };
+    let adapters: AdapterThread | undefined;
     if (roles.has('adapters')) {
-      const registry = new DeviceRegistry(topology.registry, config.registryMode);
-      const publisher = new RecordPublisher(js, { partitions: config.partitions, lingerMs: config.ingestLingerMs });
-      stops.push(() => publisher.close());
-      ingestStats = () => publisher.stats;
-      const osmand = await startOsmandListener({
-        host: config.host,
-        port: config.osmandPort,
-        tenant: DEFAULT_TENANT,
-        publisher,
-        admission: registry,
-        log: log.child({ role: 'adapter' }),
-      });
-      osmandPort = osmand.port;
-      stops.push(() => osmand.close());
-
-      const adapterLog = log.child({ role: 'adapter' });
-      const publish = (records: TelemetryRecord[]) => publisher.publish(records);
-      const common = { host: config.host, tenant: DEFAULT_TENANT, admission: registry, publish };
-      const limits = { maxConnectionsPerAddress: config.tcpMaxPerAddress };
-      const teltonika = await startTcpListener({
-        ...common,
-        port: config.teltonikaPort,
-        protocol: 'teltonika',
-        limits,
-        createSession: (l) => createTeltonikaSession(l),
-        log: adapterLog,
-      });
-      stops.push(() => teltonika.close());
-      // Teltonika over UDP listens on the same port number as its TCP listener, by convention.
-      const teltonikaUdp = await startTeltonikaUdpListener({ ...common, port: teltonika.port, log: adapterLog });
-      stops.push(() => teltonikaUdp.close());
-      const gt06 = await startTcpListener({
-        ...common,
-        port: config.gt06Port,
-        protocol: 'gt06',
-        limits,
-        createSession: (l) => createGt06Session(l),
-        log: adapterLog,
-      });
-      stops.push(() => gt06.close());
-      teltonikaPort = teltonika.port;
-      gt06Port = gt06.port;
-      tcpStats = () => ({ teltonika: teltonika.stats, teltonikaUdp: teltonikaUdp.stats, gt06: gt06.stats });
+      adapters = await AdapterThread.start(
+        {
+          natsUrl,
+          host: config.host,
+          tenant: DEFAULT_TENANT,
+          partitions: config.partitions,
+          ingestLingerMs: config.ingestLingerMs,
+          registryMode: config.registryMode,
+          tcpMaxPerAddress: config.tcpMaxPerAddress,
+          ports: { osmand: config.osmandPort, teltonika: config.teltonikaPort, gt06: config.gt06Port },
+          logLevel: config.logLevel,
+        },
+        log.child({ role: 'adapter' }),
+      );
+      stops.push(() => adapters!.stop());
+      ports = adapters.ports;
     }
+    const tcpStats = () => adapters?.stats()?.listeners ?? {};
+    const ingestStats = () => adapters?.stats()?.ingest;
 
     let httpPort = 0;
     if (roles.has('api') && store) {
@@ -196,7 +163,7 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
     }
 
     if (config.demo && roles.has('adapters')) {
-      const demo = startDemoFleet({ osmandPort, devices: config.demoDevices, log: log.child({ role: 'demo' }) });
+      const demo = startDemoFleet({ osmandPort: ports.osmand, devices: config.demoDevices, log: log.child({ role: 'demo' }) });
       stops.push(() => demo.stop());
     }
 
@@ -205,7 +172,7 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
       adminKey: admin.key,
       natsUrl,
       managedNats,
-      ports: { http: httpPort, osmand: osmandPort, teltonika: teltonikaPort, gt06: gt06Port },
+      ports: { http: httpPort, ...ports },
       supervisor,
       stop: stopAll,
     };

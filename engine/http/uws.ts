@@ -82,7 +82,15 @@ export function listen(app: TemplatedApp, host: string, port: number): Promise<{
         reject(new Error(`cannot listen on ${host}:${port} (port in use or not permitted)`));
         return;
       }
-      resolve({ port: uWS.us_socket_local_port(token), close: () => uWS.us_listen_socket_close(token) });
+      resolve({
+        port: uWS.us_socket_local_port(token),
+        close: () => {
+          uWS.us_listen_socket_close(token);
+          // Open keep-alive connections too (the typings of this build omit App.close): a worker
+          // thread that ends with a uWS socket still open aborts the whole process in libuv.
+          (app as TemplatedApp & { close?: () => void }).close?.();
+        },
+      });
     });
   });
 }

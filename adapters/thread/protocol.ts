@@ -1,0 +1,35 @@
+import type { PublisherStats } from '../ingest/record-publisher.ts';
+
+/** Every message between the platform (main thread) and the adapters' thread, in one typed union. */
+
+export interface AdapterThreadData {
+  natsUrl: string;
+  host: string;
+  tenant: string;
+  partitions: number;
+  ingestLingerMs: number;
+  registryMode: 'auto' | 'strict';
+  tcpMaxPerAddress: number;
+  ports: { osmand: number; teltonika: number; gt06: number };
+  logLevel: string;
+}
+
+export interface AdapterPorts {
+  osmand: number;
+  teltonika: number;
+  gt06: number;
+}
+
+export interface AdapterStats {
+  /** Per listener (teltonika, teltonikaUdp, gt06): counters as listener-stats.ts and udp-listener.ts keep them. */
+  listeners: Record<string, unknown>;
+  ingest: PublisherStats;
+}
+
+export type ToAdapters = { type: 'stop' };
+
+export type FromAdapters =
+  | { type: 'ready'; ports: AdapterPorts }
+  | { type: 'stats'; stats: AdapterStats }
+  | { type: 'stopped' }
+  | { type: 'failed'; message: string };
