@@ -218,7 +218,7 @@ function platformEnv(o: ScenarioOptions): Record<string, string> {
           NODE_OPTIONS: `--import ${path.join(ROOT, 'bench/harness/cpu-profile-hook.mjs')}`,
           BENCH_CPU_PROF_DIR: o.cpuProfDir,
           // platform start-up, warm-up and the measured window (peak: every step)
-          BENCH_CPU_PROF_MS: String(((o.warmupS ?? 15) + (o.durationS ?? 60) * (o.maxSteps ?? 1) + 8) * 1000),
+          BENCH_CPU_PROF_MS: String(((o.warmupS ?? 15) + (o.durationS ?? 60) * (o.maxSteps ?? 1) + 2) * 1000),
         }
       : {}),
   };

@@ -5,7 +5,7 @@ import { DeviceActor } from '../../actors/device-actor.ts';
 import { createLogger } from '../log.ts';
 import { DEFAULT_TENANT, pack, type DeviceId, type TelemetryRecord } from '../model/index.ts';
 import { connectNats } from '../nats/connect.ts';
-import { STREAM_DEAD_LETTERS, STREAM_IN, inBatchSubject, inSubject } from '../nats/subjects.ts';
+import { STREAM_DEAD_LETTERS, STREAM_DRIVERS, STREAM_IN, inBatchSubject, inSubject } from '../nats/subjects.ts';
 import { encodeBatch } from '../../adapters/ingest/batch-encoding.ts';
 import { ensureTopology, engineConsumerName } from '../nats/topology.ts';
 import { startTestNats } from '../testing/nats-server.ts';
@@ -110,6 +110,26 @@ describe('partition runner', () => {
     const view = await r.view(DEFAULT_TENANT, 'dev-a' as DeviceId);
     // 3 good records before, one now: the restored actor counts on from its snapshot.
     expect(view?.records).toBe(3);
+    await r.stop();
+  });
+
+  it('tells the driver lane about a change at once and about the same activity once a minute', async () => {
+    const before = (await jsm.streams.info(STREAM_DRIVERS)).state.messages;
+    const r = runner();
+    r.start();
+    const t0 = 1_764_100_000_000;
+    const at = (s: number, activity: 'driving' | 'rest') => ({
+      ...rec('trucker', 1),
+      deviceTime: t0 + s * 1000,
+      tachograph: { driverId: 'card-42', activity },
+    });
+    // 5 minutes of driving reported every 10 s, then a rest.
+    const records = [...Array.from({ length: 30 }, (_, k) => at(k * 10, 'driving')), at(300, 'rest')];
+    await publishBatch(records);
+    await until(async () => (await r.view(DEFAULT_TENANT, 'trucker' as DeviceId))?.records === records.length);
+    await r.flush();
+    // Driving at 0, 60, 120, 180, 240 s, then the rest: 6 samples instead of 31.
+    await until(async () => (await jsm.streams.info(STREAM_DRIVERS)).state.messages - before === 6);
     await r.stop();
   });
 
