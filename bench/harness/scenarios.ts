@@ -210,9 +210,12 @@ async function prelude(o: ScenarioOptions, heapDevices: number, heapSeconds: num
 }
 
 function platformEnv(o: ScenarioOptions): Record<string, string> {
+  // e.g. BENCH_PLATFORM_NODE_OPTIONS=--perf-basic-prof, to sample the platform's real CPU time with `perf record -e cpu-clock`.
+  const extra = process.env['BENCH_PLATFORM_NODE_OPTIONS'];
   return {
     FLEET_SHARDS: String(o.shards),
     FLEET_PARTITIONS: String(o.partitions),
+    ...(extra && !o.cpuProfDir ? { NODE_OPTIONS: extra } : {}),
     ...(o.cpuProfDir
       ? {
           NODE_OPTIONS: `--import ${path.join(ROOT, 'bench/harness/cpu-profile-hook.mjs')}`,
