@@ -1,9 +1,10 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { ShardStatus } from '../engine/shard/supervisor.ts';
 import type { ShardStats } from '../engine/shard/worker-protocol.ts';
 import type { SinkStats } from '../engine/store/store-sink.ts';
 import type { PublisherStats } from '../adapters/ingest/record-publisher.ts';
+import type { AdapterStats } from '../adapters/thread/protocol.ts';
+import { loopDelaySinceLastRead } from '../engine/scheduling/loop-delay.ts';
 import type { LiveHubStats } from './live-hub.ts';
 
 /** Prometheus `/metrics`: values are read from the live stats objects at scrape time. */
@@ -11,8 +12,8 @@ export function createMetrics(src: {
   shards: () => ShardStatus[];
   sink: () => SinkStats | undefined;
   hub: () => LiveHubStats;
-  /** The adapters' JetStream publisher, when this process runs the adapters role. */
-  ingest?: () => PublisherStats | undefined;
+  /** The adapters' thread (listeners, JetStream publisher), when this process runs the adapters role. */
+  adapters?: () => AdapterStats | undefined;
 }): { contentType: string; render(): Promise<string> } {
   const registry = new Registry();
   processMetrics(registry);
@@ -87,7 +88,7 @@ export function createMetrics(src: {
   sinkGauge('fleet_store_up', '1 when the last ClickHouse batch succeeded', (s) => (s.storeUp ? 1 : 0));
   const ingestMetric = (kind: 'counter' | 'gauge', name: string, help: string, pick: (s: PublisherStats) => number) => {
     const collect = function (this: Counter | Gauge) {
-      const s = src.ingest?.();
+      const s = src.adapters?.()?.ingest;
       if (!s) return;
       if (this instanceof Counter) {
         this.reset();
@@ -101,6 +102,24 @@ export function createMetrics(src: {
   ingestMetric('counter', 'fleet_ingest_duplicates_total', 'Device resends answered without publishing again', (s) => s.duplicates);
   ingestMetric('counter', 'fleet_ingest_failed_batches_total', 'Batches JetStream did not acknowledge (their devices were not answered)', (s) => s.failedBatches);
   ingestMetric('gauge', 'fleet_ingest_pending_records', 'Records taken from devices, not yet acknowledged by JetStream', (s) => s.pendingRecords);
+  // Per thread: the shards' and adapters' figures cover their last one-second report, the main thread's the time since the last scrape.
+  const loopDelay = (name: string, help: string, pick: (d: { p99Ms: number; maxMs: number }) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['thread'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const main = loopDelaySinceLastRead();
+        this.set({ thread: 'main' }, pick(main) / 1000);
+        const a = src.adapters?.()?.loopDelay;
+        if (a) this.set({ thread: 'adapters' }, pick(a) / 1000);
+        for (const s of src.shards()) if (s.stats?.loopDelay) this.set({ thread: `shard-${s.shard}` }, pick(s.stats.loopDelay) / 1000);
+      },
+    });
+  loopDelay('fleet_eventloop_delay_p99_seconds', 'p99 event loop delay per thread (what every latency waits on)', (d) => d.p99Ms);
+  loopDelay('fleet_eventloop_delay_max_seconds', 'Longest event loop delay per thread', (d) => d.maxMs);
   new Gauge({ name: 'fleet_ws_clients', help: 'Connected WebSocket clients', registers: [registry], collect() { this.set(src.hub().clients); } });
   new Counter({ name: 'fleet_ws_pushed_total', help: 'Device updates pushed to WebSocket clients', registers: [registry], collect() { this.reset(); this.inc(src.hub().pushed); } });
   return { contentType: registry.contentType, render: () => registry.metrics() };
@@ -113,8 +132,6 @@ export function createMetrics(src: {
  * /metrics (~3% of the main thread at one scrape a second, bench profile).
  */
 function processMetrics(registry: Registry): void {
-  const lag = monitorEventLoopDelay({ resolution: 20 });
-  lag.enable();
   new Counter({
     name: 'fleet_process_cpu_seconds_total',
     help: 'CPU time of the process (every thread), user and system',
@@ -127,13 +144,4 @@ function processMetrics(registry: Registry): void {
   });
   new Gauge({ name: 'fleet_process_resident_memory_bytes', help: 'Resident set size', registers: [registry], collect() { this.set(process.memoryUsage.rss()); } });
   new Gauge({ name: 'fleet_process_heap_used_bytes', help: 'V8 heap in use on the main thread', registers: [registry], collect() { this.set(process.memoryUsage().heapUsed); } });
-  new Gauge({
-    name: 'fleet_process_eventloop_lag_p99_seconds',
-    help: 'p99 delay of the main thread event loop since the previous scrape',
-    registers: [registry],
-    collect() {
-      this.set(lag.percentile(99) / 1e9);
-      lag.reset();
-    },
-  });
 }

@@ -115,7 +115,6 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
       ports = adapters.ports;
     }
     const tcpStats = () => adapters?.stats()?.listeners ?? {};
-    const ingestStats = () => adapters?.stats()?.ingest;
 
     let httpPort = 0;
     if (roles.has('api') && store) {
@@ -123,7 +122,7 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
       const hub = new LiveHub(keys, log.child({ role: 'live' }));
       hub.start(nc);
       stops.push(() => hub.stop());
-      const metrics = createMetrics({ shards: () => supervisor.shards(), sink: () => sink?.stats, hub: () => hub.stats, ingest: () => ingestStats() });
+      const metrics = createMetrics({ shards: () => supervisor.shards(), sink: () => sink?.stats, hub: () => hub.stats, adapters: () => adapters?.stats() });
       const api = await startApi(
         {
           keys,

@@ -13,7 +13,7 @@ import type { AdapterPorts, AdapterStats, AdapterThreadData } from './protocol.t
 
 export interface RunningListeners {
   ports: AdapterPorts;
-  stats(): AdapterStats;
+  stats(): Omit<AdapterStats, 'loopDelay'>;
   close(): Promise<void>;
 }
 

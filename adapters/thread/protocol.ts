@@ -24,6 +24,8 @@ export interface AdapterStats {
   /** Per listener (teltonika, teltonikaUdp, gt06): counters as listener-stats.ts and udp-listener.ts keep them. */
   listeners: Record<string, unknown>;
   ingest: PublisherStats;
+  /** Event loop delay of the adapters' thread since its previous report. */
+  loopDelay: { p99Ms: number; maxMs: number };
 }
 
 export type ToAdapters = { type: 'stop' };

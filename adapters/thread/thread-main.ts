@@ -4,6 +4,7 @@ import { Kvm } from '@nats-io/kv';
 import { createLogger } from '../../engine/log.ts';
 import { connectNats } from '../../engine/nats/connect.ts';
 import { BUCKET_REGISTRY } from '../../engine/nats/subjects.ts';
+import { loopDelaySinceLastRead } from '../../engine/scheduling/loop-delay.ts';
 import { startListeners } from './listeners.ts';
 import type { AdapterThreadData, FromAdapters, ToAdapters } from './protocol.ts';
 
@@ -24,18 +25,19 @@ try {
   const js = jetstream(nc);
   const registry = await new Kvm(js).open(BUCKET_REGISTRY);
   const listeners = await startListeners(data, js, registry, log);
-  const timer = setInterval(() => post({ type: 'stats', stats: listeners.stats() }), 1000);
+  const report = () => post({ type: 'stats', stats: { ...listeners.stats(), loopDelay: loopDelaySinceLastRead() } });
+  const timer = setInterval(report, 1000);
   parentPort?.on('message', (m: ToAdapters) => {
     if (m.type !== 'stop') return;
     void (async () => {
       clearInterval(timer);
       await listeners.close();
-      post({ type: 'stats', stats: listeners.stats() });
+      report();
       await nc.drain().catch(() => undefined);
       post({ type: 'stopped' });
     })();
   });
-  post({ type: 'stats', stats: listeners.stats() });
+  report();
   post({ type: 'ready', ports: listeners.ports });
 } catch (err) {
   post({ type: 'failed', message: String((err as Error)?.message ?? err) });

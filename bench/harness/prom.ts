@@ -20,6 +20,8 @@ export interface PlatformMetrics {
   /** Record batches the adapters published, and the records in them (their ratio: records per JetStream message). */
   ingestBatches: number;
   ingestRecords: number;
+  /** Longest event loop delay per platform thread (main, adapters, shard-N) over its last report, ms. */
+  loopDelayMaxMs: Record<string, number>;
 }
 
 export function parseProm(text: string): Map<string, { labels: string; value: number }[]> {
@@ -56,6 +58,9 @@ export function platformMetrics(text: string, t = Date.now()): PlatformMetrics {
     shardsUp: sum('fleet_shard_up'),
     ingestBatches: sum('fleet_ingest_batches_total'),
     ingestRecords: sum('fleet_ingest_records_total'),
+    loopDelayMaxMs: Object.fromEntries(
+      (p.get('fleet_eventloop_delay_max_seconds') ?? []).map((e) => [/thread="([^"]+)"/.exec(e.labels)?.[1] ?? '?', Math.round(e.value * 1000)]),
+    ),
   };
 }
 

@@ -86,6 +86,10 @@ export function renderTable(r: BenchResult): string {
         .join(', ')}`,
     );
   }
+  const delays = Object.entries(r.loopDelayMs ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  if (delays.length > 0) {
+    out.push(`event loop delay per thread, ms (max / median of per-second max): ${delays.map(([t, d]) => `${t} ${fmt(d.max)} / ${fmt(d.medianOfMax)}`).join(', ')}`);
+  }
   out.push('');
   out.push(
     table([

@@ -25,6 +25,8 @@ export interface TimelinePoint {
   p99WsMs: number;
   p99CriticalMs: number;
   platformRssBytes: number;
+  /** Longest event loop delay per platform thread in this second (fleet_eventloop_delay_max_seconds), ms. */
+  loopDelayMaxMs?: Record<string, number>;
 }
 
 export interface PeakStep {
@@ -84,6 +86,8 @@ export interface BenchResult {
   ratio: number;
   /** How the adapters carried records into FLEET_IN during the window. */
   ingest: { recordsPerMessage: number };
+  /** Event loop delay per platform thread over the window (max, and median of the per-second maxima), ms. */
+  loopDelayMs: Record<string, { max: number; medianOfMax: number }>;
   latencyMs: Record<string, LatencySummary>;
   heapPerActorBytes: number | null;
   heapMeasurement: Record<string, unknown> | null;

@@ -160,6 +160,7 @@ function assemble(
     ceiling: ceiling ? { ...ceiling } : { recordsPerS: 0 },
     ratio: ceilingRate > 0 ? round(w.storedPerS / ceilingRate, 3) : 0,
     ingest: { recordsPerMessage: round(w.recordsPerMessage, 2) },
+    loopDelayMs: w.loopDelayMs,
     latencyMs: { ...(c.latency ?? w.latency) },
     heapPerActorBytes: heap && typeof heap['heapPerActorBytes'] === 'number' ? heap['heapPerActorBytes'] : null,
     heapMeasurement: heap,

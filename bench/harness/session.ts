@@ -80,6 +80,8 @@ export interface WindowStats {
   actorsEnd: number;
   /** Mean records per FLEET_IN message the adapters published in the window (1 when they publish one each). */
   recordsPerMessage: number;
+  /** Per platform thread: the longest event loop delay seen in the window, and the median of its per-second maxima (ms). */
+  loopDelayMs: Record<string, { max: number; medianOfMax: number }>;
 }
 
 function portAnswers(port: number): Promise<boolean> {
@@ -105,6 +107,17 @@ function mergeSets(sets: HistogramSet[]): Record<string, Histogram> {
     for (const p of ['osmand', 'teltonika', 'gt06'] as const) out[`deviceToAck.${p}`]!.merge(s.deviceToAckByProtocol[p]);
   }
   return out;
+}
+
+function loopDelays(series: PlatformMetrics[]): Record<string, { max: number; medianOfMax: number }> {
+  const per = new Map<string, number[]>();
+  for (const m of series) for (const [thread, ms] of Object.entries(m.loopDelayMaxMs)) per.set(thread, [...(per.get(thread) ?? []), ms]);
+  return Object.fromEntries(
+    [...per].map(([thread, v]) => {
+      const sorted = [...v].sort((a, b) => a - b);
+      return [thread, { max: sorted.at(-1) ?? 0, medianOfMax: sorted[Math.floor(sorted.length / 2)] ?? 0 }];
+    }),
+  );
 }
 
 export function summaries(h: Record<string, Histogram>): Record<string, LatencySummary> {
@@ -287,6 +300,7 @@ export class BenchSession {
       p99WsMs: Histogram.fromJSON(iv.deviceToWs).percentileMs(99),
       p99CriticalMs: Histogram.fromJSON(iv.critical).percentileMs(99),
       platformRssBytes: s.platformRss,
+      ...(metrics ? { loopDelayMaxMs: metrics.loopDelayMaxMs } : {}),
     });
   }
 
@@ -339,6 +353,7 @@ export class BenchSession {
       cpu: this.procs.usage(),
       machineCores: this.machine.busyCores(),
       actorsEnd: m.actors,
+      loopDelayMs: loopDelays(this.metricsSeries.filter((x) => x.t > mark.metrics.t && x.t <= m.t)),
       recordsPerMessage: m.ingestBatches > mark.metrics.ingestBatches ? (m.ingestRecords - mark.metrics.ingestRecords) / (m.ingestBatches - mark.metrics.ingestBatches) : 1,
     };
   }

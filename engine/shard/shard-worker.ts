@@ -8,6 +8,7 @@ import { pack, partitionOf, unpack, type DeviceId, type TenantId } from '../mode
 import { SettingsSource } from '../registry/settings-source.ts';
 import { connectNats } from '../nats/connect.ts';
 import { BUCKET_DRIVERS, BUCKET_GEOFENCES, BUCKET_REGISTRY, BUCKET_SNAPSHOTS, driverQueryPartitionFilter, parsePartitionedSubject, queryPartitionFilter } from '../nats/subjects.ts';
+import { loopDelaySinceLastRead } from '../scheduling/loop-delay.ts';
 import { PartitionRunner } from './partition-runner.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 import { UrgentRunner } from './urgent-runner.ts';
@@ -95,6 +96,7 @@ for (const [p, runner] of driverRunners) answer(driverQueryPartitionFilter(p), '
 const stats = () => {
   const out = {
     shard: data.shard, actors: 0, processed: 0, events: 0, deadLetters: 0, skippedReplays: 0, restarts: 0, pendingAcks: 0,
+    loopDelay: loopDelaySinceLastRead(),
     partitions: [...runners].map(([partition, r]) => ({ partition, lag: r.stats.lag, lastFlushAt: r.stats.lastFlushAt, actors: r.stats.actors })),
   };
   for (const r of runners.values()) {

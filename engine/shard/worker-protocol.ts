@@ -24,6 +24,8 @@ export interface ShardStats {
   skippedReplays: number;
   restarts: number;
   pendingAcks: number;
+  /** Event loop delay of the shard's thread since its previous report. */
+  loopDelay: { p99Ms: number; maxMs: number };
   partitions: { partition: number; lag: number; lastFlushAt: number; actors: number }[];
 }
 
