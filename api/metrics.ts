@@ -4,7 +4,7 @@ import type { ShardStats } from '../engine/shard/worker-protocol.ts';
 import type { SinkStats } from '../engine/store/store-sink.ts';
 import type { PublisherStats } from '../adapters/ingest/record-publisher.ts';
 import type { AdapterStats } from '../adapters/thread/protocol.ts';
-import { loopDelaySinceLastRead } from '../engine/scheduling/loop-delay.ts';
+import { latestLoopDelay, type LoopDelay } from '../engine/scheduling/loop-delay.ts';
 import type { LiveHubStats } from './live-hub.ts';
 
 /** Prometheus `/metrics`: values are read from the live stats objects at scrape time. */
@@ -102,8 +102,8 @@ export function createMetrics(src: {
   ingestMetric('counter', 'fleet_ingest_duplicates_total', 'Device resends answered without publishing again', (s) => s.duplicates);
   ingestMetric('counter', 'fleet_ingest_failed_batches_total', 'Batches JetStream did not acknowledge (their devices were not answered)', (s) => s.failedBatches);
   ingestMetric('gauge', 'fleet_ingest_pending_records', 'Records taken from devices, not yet acknowledged by JetStream', (s) => s.pendingRecords);
-  // Per thread: the shards' and adapters' figures cover their last one-second report, the main thread's the time since the last scrape.
-  const loopDelay = (name: string, help: string, pick: (d: { p99Ms: number; maxMs: number }) => number) =>
+  // Per thread, each over its last one-second report.
+  const loopDelay = (name: string, help: string, pick: (d: LoopDelay) => number) =>
     new Gauge({
       name,
       help,
@@ -111,7 +111,7 @@ export function createMetrics(src: {
       registers: [registry],
       collect() {
         this.reset();
-        const main = loopDelaySinceLastRead();
+        const main = latestLoopDelay();
         this.set({ thread: 'main' }, pick(main) / 1000);
         const a = src.adapters?.()?.loopDelay;
         if (a) this.set({ thread: 'adapters' }, pick(a) / 1000);
@@ -120,6 +120,7 @@ export function createMetrics(src: {
     });
   loopDelay('fleet_eventloop_delay_p99_seconds', 'p99 event loop delay per thread (what every latency waits on)', (d) => d.p99Ms);
   loopDelay('fleet_eventloop_delay_max_seconds', 'Longest event loop delay per thread', (d) => d.maxMs);
+  loopDelay('fleet_gc_pause_max_seconds', 'Longest garbage-collection pause per thread', (d) => d.gcMaxMs);
   new Gauge({ name: 'fleet_ws_clients', help: 'Connected WebSocket clients', registers: [registry], collect() { this.set(src.hub().clients); } });
   new Counter({ name: 'fleet_ws_pushed_total', help: 'Device updates pushed to WebSocket clients', registers: [registry], collect() { this.reset(); this.inc(src.hub().pushed); } });
   return { contentType: registry.contentType, render: () => registry.metrics() };

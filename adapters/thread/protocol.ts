@@ -1,3 +1,4 @@
+import type { LoopDelay } from '../../engine/scheduling/loop-delay.ts';
 import type { PublisherStats } from '../ingest/record-publisher.ts';
 
 /** Every message between the platform (main thread) and the adapters' thread, in one typed union. */
@@ -25,7 +26,7 @@ export interface AdapterStats {
   listeners: Record<string, unknown>;
   ingest: PublisherStats;
   /** Event loop delay of the adapters' thread since its previous report. */
-  loopDelay: { p99Ms: number; maxMs: number };
+  loopDelay: LoopDelay;
 }
 
 export type ToAdapters = { type: 'stop' };

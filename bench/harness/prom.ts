@@ -22,6 +22,8 @@ export interface PlatformMetrics {
   ingestRecords: number;
   /** Longest event loop delay per platform thread (main, adapters, shard-N) over its last report, ms. */
   loopDelayMaxMs: Record<string, number>;
+  /** Longest GC pause per platform thread over its last report, ms. */
+  gcPauseMaxMs: Record<string, number>;
 }
 
 export function parseProm(text: string): Map<string, { labels: string; value: number }[]> {
@@ -58,10 +60,13 @@ export function platformMetrics(text: string, t = Date.now()): PlatformMetrics {
     shardsUp: sum('fleet_shard_up'),
     ingestBatches: sum('fleet_ingest_batches_total'),
     ingestRecords: sum('fleet_ingest_records_total'),
-    loopDelayMaxMs: Object.fromEntries(
-      (p.get('fleet_eventloop_delay_max_seconds') ?? []).map((e) => [/thread="([^"]+)"/.exec(e.labels)?.[1] ?? '?', Math.round(e.value * 1000)]),
-    ),
+    loopDelayMaxMs: perThread(p, 'fleet_eventloop_delay_max_seconds'),
+    gcPauseMaxMs: perThread(p, 'fleet_gc_pause_max_seconds'),
   };
+}
+
+function perThread(p: Map<string, { labels: string; value: number }[]>, name: string): Record<string, number> {
+  return Object.fromEntries((p.get(name) ?? []).map((e) => [/thread="([^"]+)"/.exec(e.labels)?.[1] ?? '?', Math.round(e.value * 1000)]));
 }
 
 export async function scrape(httpBase: string): Promise<PlatformMetrics | undefined> {

@@ -27,6 +27,7 @@ export interface TimelinePoint {
   platformRssBytes: number;
   /** Longest event loop delay per platform thread in this second (fleet_eventloop_delay_max_seconds), ms. */
   loopDelayMaxMs?: Record<string, number>;
+  gcPauseMaxMs?: Record<string, number>;
 }
 
 export interface PeakStep {
@@ -86,8 +87,8 @@ export interface BenchResult {
   ratio: number;
   /** How the adapters carried records into FLEET_IN during the window. */
   ingest: { recordsPerMessage: number };
-  /** Event loop delay per platform thread over the window (max, and median of the per-second maxima), ms. */
-  loopDelayMs: Record<string, { max: number; medianOfMax: number }>;
+  /** Event loop delay per platform thread over the window (max, median of the per-second maxima, longest GC pause), ms. */
+  loopDelayMs: Record<string, { max: number; medianOfMax: number; gcMax: number }>;
   latencyMs: Record<string, LatencySummary>;
   heapPerActorBytes: number | null;
   heapMeasurement: Record<string, unknown> | null;

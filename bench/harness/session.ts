@@ -80,8 +80,8 @@ export interface WindowStats {
   actorsEnd: number;
   /** Mean records per FLEET_IN message the adapters published in the window (1 when they publish one each). */
   recordsPerMessage: number;
-  /** Per platform thread: the longest event loop delay seen in the window, and the median of its per-second maxima (ms). */
-  loopDelayMs: Record<string, { max: number; medianOfMax: number }>;
+  /** Per platform thread: the longest event loop delay seen in the window, the median of its per-second maxima, the longest GC pause (ms). */
+  loopDelayMs: Record<string, { max: number; medianOfMax: number; gcMax: number }>;
 }
 
 function portAnswers(port: number): Promise<boolean> {
@@ -109,13 +109,14 @@ function mergeSets(sets: HistogramSet[]): Record<string, Histogram> {
   return out;
 }
 
-function loopDelays(series: PlatformMetrics[]): Record<string, { max: number; medianOfMax: number }> {
+function loopDelays(series: PlatformMetrics[]): Record<string, { max: number; medianOfMax: number; gcMax: number }> {
   const per = new Map<string, number[]>();
   for (const m of series) for (const [thread, ms] of Object.entries(m.loopDelayMaxMs)) per.set(thread, [...(per.get(thread) ?? []), ms]);
   return Object.fromEntries(
     [...per].map(([thread, v]) => {
       const sorted = [...v].sort((a, b) => a - b);
-      return [thread, { max: sorted.at(-1) ?? 0, medianOfMax: sorted[Math.floor(sorted.length / 2)] ?? 0 }];
+      const gcMax = Math.max(0, ...series.map((m) => m.gcPauseMaxMs[thread] ?? 0));
+      return [thread, { max: sorted.at(-1) ?? 0, medianOfMax: sorted[Math.floor(sorted.length / 2)] ?? 0, gcMax }];
     }),
   );
 }
@@ -300,7 +301,7 @@ export class BenchSession {
       p99WsMs: Histogram.fromJSON(iv.deviceToWs).percentileMs(99),
       p99CriticalMs: Histogram.fromJSON(iv.critical).percentileMs(99),
       platformRssBytes: s.platformRss,
-      ...(metrics ? { loopDelayMaxMs: metrics.loopDelayMaxMs } : {}),
+      ...(metrics ? { loopDelayMaxMs: metrics.loopDelayMaxMs, gcPauseMaxMs: metrics.gcPauseMaxMs } : {}),
     });
   }
 

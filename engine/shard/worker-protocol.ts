@@ -1,3 +1,4 @@
+import type { LoopDelay } from '../scheduling/loop-delay.ts';
 /** Every message between the supervisor (main thread) and a shard worker, in one typed union. */
 
 export interface ShardWorkerData {
@@ -25,7 +26,7 @@ export interface ShardStats {
   restarts: number;
   pendingAcks: number;
   /** Event loop delay of the shard's thread since its previous report. */
-  loopDelay: { p99Ms: number; maxMs: number };
+  loopDelay: LoopDelay;
   partitions: { partition: number; lag: number; lastFlushAt: number; actors: number }[];
 }
 
