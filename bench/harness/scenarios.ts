@@ -515,7 +515,7 @@ async function runScenarioAlone(name: Scenario, o: ScenarioOptions): Promise<Ben
     case 'smoke':
       return steadyLike('smoke', { ...o, ceilingS: Math.min(o.ceilingS, 3) }, { devices: 200, durationS: 15, warmupS: 5, alarmsPerMin: 60, deadZones: 0.05 });
     case 'steady':
-      return steadyLike('steady', o, { devices: 20_000, durationS: 60, warmupS: 15 });
+      return steadyLike('steady', o, { devices: 20_000, durationS: 60, warmupS: 30 });
     case 'reconnect-storm':
       return reconnectStorm(o);
     case 'peak':
