@@ -85,6 +85,11 @@ function run<T>(fn: () => T): { value: T; events: DerivedEvent[] } {
 const SHAPE_CACHE_MAX = 10_000;
 const shapes = new Map<string, Shape>();
 
+/** Distinct machine states interned in this thread (past SHAPE_CACHE_MAX, new ones lose the fast path). */
+export function internedShapes(): number {
+  return shapes.size;
+}
+
 function shapeOf(snap: DeviceSnapshot, previous?: Shape): Shape {
   if (previous && snap._nodes === previous._nodes && snap.status === previous.status) return previous;
   const key = `${snap.status}:${JSON.stringify(snap.value)}`;

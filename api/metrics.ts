@@ -45,6 +45,17 @@ export function createMetrics(src: {
   shardCounter('fleet_dead_letters_total', 'Records sent to the dead-letter subject per shard', (s) => s.stats?.deadLetters ?? 0);
   shardCounter('fleet_replays_skipped_total', 'Replayed records already inside a snapshot', (s) => s.stats?.skippedReplays ?? 0);
   shardCounter('fleet_shard_restarts_total', 'Shard worker restarts', (s) => s.restarts);
+  new Counter({
+    name: 'fleet_actor_inputs_total',
+    help: 'Actor inputs by how they were stepped: stayed/hopped on the fast path, or through XState (moved, unlearned, slow, guardThrew, unexpected)',
+    labelNames: ['shard', 'route'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of src.shards()) for (const [route, n] of Object.entries(s.stats?.actorInputs ?? {})) this.inc({ shard: String(s.shard), route }, n);
+    },
+  });
+  shardGauge('fleet_actor_shapes', 'Distinct machine states interned per shard', (s) => s.stats?.actorShapes ?? 0);
   shardGauge('fleet_shard_up', '1 when the shard worker is running', (s) => (s.state === 'running' ? 1 : 0));
   shardGauge('fleet_pending_acks', 'Records processed, waiting for their snapshot before the ack', (s) => s.stats?.pendingAcks ?? 0);
   const partitionGauge = (name: string, help: string, pick: (p: ShardStats['partitions'][number]) => number) =>

@@ -8,6 +8,11 @@ import {
 
 const CRITICAL_ALARMS = new Set(['panic', 'crash']);
 
+/** A record that must take the urgent lane (device alarm: panic, crash): known before it is normalised. */
+export function isCritical(decoded: Pick<DecodedRecord, 'priority' | 'alarms'>): boolean {
+  return decoded.priority === 'critical' || (decoded.alarms ?? []).some((a) => CRITICAL_ALARMS.has(a));
+}
+
 export type NormalizeResult = { ok: true; record: TelemetryRecord } | { ok: false; reason: string };
 
 /**
@@ -16,7 +21,7 @@ export type NormalizeResult = { ok: true; record: TelemetryRecord } | { ok: fals
  * skipped with a reason; it never reaches JetStream.
  */
 export function normalizeRecord(tenant: TenantId, decoded: DecodedRecord, receivedAt: number): NormalizeResult {
-  const critical = decoded.priority === 'critical' || (decoded.alarms ?? []).some((a) => CRITICAL_ALARMS.has(a));
+  const critical = isCritical(decoded);
   const candidate = {
     ...decoded,
     tenantId: tenant,

@@ -106,12 +106,17 @@ export class RecordPublisher {
   private readonly recent: RecentIds;
   readonly stats: PublisherStats = { batches: 0, records: 0, duplicates: 0, failedBatches: 0, pendingRecords: 0 };
 
+  /** Critical records' urgent copies go out here: on a connection of their own, they do not queue behind batches in one TCP stream. */
+  private readonly urgentJs: JetStreamClient;
+
   constructor(
     private readonly js: JetStreamClient,
-    options: number | (Partial<PublisherOptions> & { partitions: number }),
+    options: number | (Partial<PublisherOptions> & { partitions: number; urgentJs?: JetStreamClient }),
     private readonly now: () => number = Date.now,
   ) {
-    this.opts = { ...DEFAULT_PUBLISHER, ...(typeof options === 'number' ? { partitions: options } : options) };
+    this.urgentJs = (typeof options === 'object' && options.urgentJs) || js;
+    const { urgentJs: _urgent, ...rest } = typeof options === 'number' ? { partitions: options, urgentJs: undefined } : options;
+    this.opts = { ...DEFAULT_PUBLISHER, ...rest };
     this.opts.maxRecords = Math.min(this.opts.maxRecords, MAX_BATCH_RECORDS);
     this.recent = new RecentIds(this.opts.recentIds);
   }
@@ -228,7 +233,7 @@ export class RecordPublisher {
   private publishUrgent(r: TelemetryRecord, payload: Buffer, w: Waiter): void {
     w.remaining++;
     const partition = partitionOf(r.tenantId, r.deviceId, this.opts.partitions);
-    this.js.publish(urgentSubject(partition, r.tenantId, r.deviceId), payload, { msgID: `u-${r.id}`, timeout: this.opts.timeoutMs }).then(
+    this.urgentJs.publish(urgentSubject(partition, r.tenantId, r.deviceId), payload, { msgID: `u-${r.id}`, timeout: this.opts.timeoutMs }).then(
       () => this.settle(w),
       (err: unknown) => this.fail(w, err),
     );

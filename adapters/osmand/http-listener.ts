@@ -1,7 +1,8 @@
 import type { Logger } from '../../engine/log.ts';
 import type { TenantId } from '../../engine/model/index.ts';
 import { BodyTooLargeError, json, listen, readBody, send, trackAbort, uWS } from '../../engine/http/uws.ts';
-import { normalizeRecord } from '../ingest/normalize.ts';
+import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
+import { isCritical, normalizeRecord } from '../ingest/normalize.ts';
 import { PublishError, type RecordPublisher } from '../ingest/record-publisher.ts';
 import { MAX_BODY_BYTES, parseOsmandRequest } from './parse-request.ts';
 import type { DeviceAdmission } from '../../engine/registry/device-registry.ts';
@@ -53,6 +54,8 @@ export async function startOsmandListener(opts: {
         send(res, abort, json(400, { error: parsed.reason }));
         return;
       }
+      // As on the TCP listeners: ordinary records wait for the thread's next turn under load, alarms do not.
+      if (!parsed.records.some(isCritical)) await yieldIfDue();
       const records = [];
       for (const decoded of parsed.records) {
         const n = normalizeRecord(opts.tenant, decoded, receivedAt);

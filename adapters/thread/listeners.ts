@@ -28,6 +28,7 @@ export async function startListeners(
   js: JetStreamClient,
   registryBucket: KV,
   log: Logger,
+  urgentJs?: JetStreamClient,
 ): Promise<RunningListeners> {
   const closers: (() => Promise<void> | void)[] = [];
   const closeAll = async () => {
@@ -36,7 +37,7 @@ export async function startListeners(
   try {
     const tenant = o.tenant as TenantId;
     const registry = new DeviceRegistry(registryBucket, o.registryMode);
-    const publisher = new RecordPublisher(js, { partitions: o.partitions, lingerMs: o.ingestLingerMs });
+    const publisher = new RecordPublisher(js, { partitions: o.partitions, lingerMs: o.ingestLingerMs, ...(urgentJs ? { urgentJs } : {}) });
     closers.push(() => publisher.close());
     const osmand = await startOsmandListener({ host: o.host, port: o.ports.osmand, tenant, publisher, admission: registry, log });
     closers.push(() => osmand.close());

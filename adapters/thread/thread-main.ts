@@ -22,9 +22,11 @@ process.on('unhandledRejection', (reason) => log.error({ err: String((reason as 
 
 try {
   const nc = await connectNats(data.natsUrl, 'fleetline-adapters');
+  // Critical records' urgent copies on a connection of their own: never behind record batches in one TCP stream.
+  const urgentNc = await connectNats(data.natsUrl, 'fleetline-adapters-urgent');
   const js = jetstream(nc);
   const registry = await new Kvm(js).open(BUCKET_REGISTRY);
-  const listeners = await startListeners(data, js, registry, log);
+  const listeners = await startListeners(data, js, registry, log, jetstream(urgentNc));
   const report = () => post({ type: 'stats', stats: { ...listeners.stats(), loopDelay: loopDelaySinceLastRead() } });
   const timer = setInterval(report, 1000);
   parentPort?.on('message', (m: ToAdapters) => {
@@ -33,7 +35,7 @@ try {
       clearInterval(timer);
       await listeners.close();
       report();
-      await nc.drain().catch(() => undefined);
+      await Promise.all([nc.drain().catch(() => undefined), urgentNc.drain().catch(() => undefined)]);
       post({ type: 'stopped' });
     })();
   });

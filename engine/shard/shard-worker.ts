@@ -9,6 +9,7 @@ import { SettingsSource } from '../registry/settings-source.ts';
 import { connectNats } from '../nats/connect.ts';
 import { BUCKET_DRIVERS, BUCKET_GEOFENCES, BUCKET_REGISTRY, BUCKET_SNAPSHOTS, driverQueryPartitionFilter, parsePartitionedSubject, queryPartitionFilter } from '../nats/subjects.ts';
 import { loopDelaySinceLastRead } from '../scheduling/loop-delay.ts';
+import { deviceFastPath, internedShapes } from '../../actors/device-actor.ts';
 import { PartitionRunner } from './partition-runner.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 import { UrgentRunner } from './urgent-runner.ts';
@@ -44,7 +45,8 @@ for (const p of data.partitions) {
     offlineAfterMs: data.offlineAfterMs,
     passivateAfterMs: data.passivateAfterMs,
     maxAttempts: data.maxAttempts,
-    batch: 256,
+    // Record batches are large (up to hundreds of records): a small pull keeps what waits in this thread's buffers small.
+    batch: 32,
     snapshotEveryMs: data.snapshotEveryMs,
   }, Date.now, undefined, settings);
   runners.set(p, r);
@@ -60,7 +62,10 @@ await settings.start({
 for (const r of runners.values()) r.start();
 
 // The urgent lane of the same partitions: alarms ahead of any backlog.
-const urgentRunners = data.partitions.map((p) => new UrgentRunner(js, jsm, log, p));
+// On a connection of its own: on the shared one, an alarm would queue behind megabytes of record batches in the same TCP stream.
+const urgentNc = await connectNats(data.natsUrl, `fleetline-shard-${data.shard}-urgent`);
+const urgentJs = jetstream(urgentNc);
+const urgentRunners = data.partitions.map((p) => new UrgentRunner(urgentJs, jsm, log, p));
 for (const u of urgentRunners) u.start();
 
 // The shard also owns the same-numbered partitions of the driver lane.
@@ -97,6 +102,8 @@ const stats = () => {
   const out = {
     shard: data.shard, actors: 0, processed: 0, events: 0, deadLetters: 0, skippedReplays: 0, restarts: 0, pendingAcks: 0,
     loopDelay: loopDelaySinceLastRead(),
+    actorInputs: { ...deviceFastPath.stats },
+    actorShapes: internedShapes(),
     partitions: [...runners].map(([partition, r]) => ({ partition, lag: r.stats.lag, lastFlushAt: r.stats.lastFlushAt, actors: r.stats.actors })),
   };
   for (const r of runners.values()) {
@@ -147,7 +154,7 @@ parentPort?.on('message', (m: ToWorker) => {
     settings.stop();
     await Promise.all([...runners.values(), ...driverRunners.values(), ...urgentRunners].map((r) => r.stop()));
     post({ type: 'stats', stats: stats() });
-    await nc.drain().catch(() => undefined);
+    await Promise.all([nc.drain().catch(() => undefined), urgentNc.drain().catch(() => undefined)]);
     post({ type: 'stopped', shard: data.shard });
   })();
 });

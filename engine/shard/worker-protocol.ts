@@ -25,6 +25,10 @@ export interface ShardStats {
   skippedReplays: number;
   restarts: number;
   pendingAcks: number;
+  /** How the shard's actor inputs were stepped (actors/fast-path.ts): counts per route since the thread started. */
+  actorInputs: Record<string, number>;
+  /** Distinct machine states interned in the shard's thread. */
+  actorShapes: number;
   /** Event loop delay of the shard's thread since its previous report. */
   loopDelay: LoopDelay;
   partitions: { partition: number; lag: number; lastFlushAt: number; actors: number }[];
