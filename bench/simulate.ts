@@ -76,7 +76,7 @@ const HELP = `npm run simulate -- --devices N [flags]
   --ack-timeout S        device waits this long for an answer before resending (default 30)
   --replay-batch N       records per packet/request when replaying (default 50)
   --max-connecting N     simultaneous TCP connects (default 512)
-  --osmand-sockets N     keep-alive HTTP sockets for OsmAnd devices (default 256)
+  --osmand-sockets N     keep-alive HTTP sockets shared by the OsmAnd devices (default: one per OsmAnd device, at most 1024)
   --heartbeat-every S    GT06 heartbeat period before the rate scale (default 180)
   --drain-timeout S      at the end, wait this long for every record to be acknowledged (default 120)
   --spread-sources on|off spread TCP source addresses over 127.1.x.y for a loopback target (default on)
@@ -148,7 +148,8 @@ export function parseSimulateArgs(argv: string[], now = Date.now()): SimulateCon
       gt06: port('gt06-port', v['gt06-port'], 5023),
     },
     maxConnecting: num('max-connecting', v['max-connecting'], 512, { min: 1, int: true }),
-    osmandSockets: num('osmand-sockets', v['osmand-sockets'], 256, { min: 1, int: true }),
+    // A phone has a connection of its own; the pool stands in for them, big enough that devices rarely wait for a socket.
+    osmandSockets: num('osmand-sockets', v['osmand-sockets'], Math.max(1, Math.min(1024, Math.ceil(devices * mix.osmand))), { min: 1, int: true }),
     heartbeatEveryS: num('heartbeat-every', v['heartbeat-every'], 180, { min: 1 }),
     ...(useWs ? { ws: { url: `ws://${host}:${httpPort}/v1/live?key=${encodeURIComponent(key!)}` } } : {}),
     ...(v.nats ? { nats: { url: v.nats, ...(v['live-partitions'] ? { livePartitions: intList('live-partitions', v['live-partitions']) } : {}) } } : {}),
@@ -163,8 +164,8 @@ export function parseSimulateArgs(argv: string[], now = Date.now()): SimulateCon
 }
 
 /** TCP devices need one socket each (plus a little); refuse to start when the open-file limit cannot hold them. */
-export function checkSocketBudget(devices: number, tcpShare: number): void {
-  const need = Math.ceil(devices * tcpShare) + 512;
+export function checkSocketBudget(devices: number, tcpShare: number, osmandSockets = 256): void {
+  const need = Math.ceil(devices * tcpShare) + osmandSockets + 256;
   const lim = openFileLimits();
   if (lim && need > lim.soft) {
     throw new UsageError(
@@ -187,7 +188,7 @@ async function main(): Promise<void> {
   let cfg: SimulateConfig | 'help';
   try {
     cfg = parseSimulateArgs(process.argv.slice(2));
-    if (cfg !== 'help') checkSocketBudget(cfg.runner.fleet.devices, cfg.runner.fleet.mix.teltonika + cfg.runner.fleet.mix.gt06);
+    if (cfg !== 'help') checkSocketBudget(cfg.runner.fleet.devices, cfg.runner.fleet.mix.teltonika + cfg.runner.fleet.mix.gt06, cfg.runner.osmandSockets);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`simulate: ${err.message}\n(npm run simulate -- --help for every flag)\n`);

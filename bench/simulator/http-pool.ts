@@ -23,6 +23,16 @@ interface Pending {
   body: Buffer | undefined;
   done: Done;
   timeoutMs: number;
+  /** Called when the request is written to a socket: its transmission time (it may have waited for a free socket). */
+  onSent: (() => void) | undefined;
+  /** Jumps the queue: a phone's alarm never waits behind another phone's replay; only the pool's sharing of sockets would make it. */
+  urgent: boolean;
+}
+
+export interface RequestOptions {
+  timeoutMs: number;
+  onSent?: () => void;
+  urgent?: boolean;
 }
 
 /** Answers bigger than this are a broken peer, not an OsmAnd answer. */
@@ -49,6 +59,7 @@ class PooledSocket {
     this.buf = '';
     if (!this.socket || this.socket.destroyed) this.connect();
     this.timer = setTimeout(() => this.fail(new Error('timeout')), p.timeoutMs);
+    p.onSent?.();
     if (p.body) {
       this.socket!.cork();
       this.socket!.write(p.head);
@@ -121,6 +132,7 @@ export class HttpPool {
   private readonly all: PooledSocket[] = [];
   private readonly queue: Pending[] = [];
   private queueHead = 0;
+  private readonly urgentQueue: Pending[] = [];
 
   constructor(
     private readonly host: string,
@@ -134,29 +146,34 @@ export class HttpPool {
     }
   }
 
-  get(path: string, timeoutMs: number, done: Done): void {
-    this.submit({ head: `GET ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\n\r\n`, body: undefined, done, timeoutMs });
+  get(path: string, o: RequestOptions, done: Done): void {
+    this.submit({ head: `GET ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\n\r\n`, body: undefined, done, timeoutMs: o.timeoutMs, onSent: o.onSent, urgent: !!o.urgent });
   }
 
-  post(path: string, contentType: string, body: string, timeoutMs: number, done: Done): void {
+  post(path: string, contentType: string, body: string, o: RequestOptions, done: Done): void {
     const bytes = Buffer.from(body, 'utf8');
     this.submit({
       head: `POST ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nContent-Type: ${contentType}\r\nContent-Length: ${bytes.length}\r\n\r\n`,
       body: bytes,
       done,
-      timeoutMs,
+      timeoutMs: o.timeoutMs,
+      onSent: o.onSent,
+      urgent: !!o.urgent,
     });
   }
 
   private submit(p: Pending): void {
     const s = this.free.pop();
     if (s) s.send(p);
+    else if (p.urgent) this.urgentQueue.push(p);
     else this.queue.push(p);
   }
 
   private release(s: PooledSocket): void {
     if (s.busy) return;
-    if (this.queueHead < this.queue.length) {
+    const urgent = this.urgentQueue.shift();
+    if (urgent) s.send(urgent);
+    else if (this.queueHead < this.queue.length) {
       const next = this.queue[this.queueHead++]!;
       if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
         this.queue.splice(0, this.queueHead);
@@ -168,7 +185,7 @@ export class HttpPool {
 
   close(): void {
     for (const s of this.all) s.close();
-    const waiting = this.queue.slice(this.queueHead);
+    const waiting = [...this.urgentQueue.splice(0), ...this.queue.slice(this.queueHead)];
     this.queue.length = 0;
     this.queueHead = 0;
     for (const p of waiting) p.done(new Error('pool closed'));

@@ -103,8 +103,12 @@ export class OsmandClient implements ProtocolClient {
 
   private send(batch: SimRecord[]): void {
     this.inflight = batch;
-    markSent(this.ctx, batch);
-    for (const r of batch) this.device.noteLiveSend(r);
+    // Transmitted when a pooled socket writes it (a phone has its own connection; the pool is the simulator's economy).
+    const onSent = () => {
+      markSent(this.ctx, batch);
+      for (const r of batch) this.device.noteLiveSend(r);
+    };
+    const o = { timeoutMs: this.ctx.opts.ackTimeoutMs, onSent, urgent: batch.some((r) => r.alarm) };
     const answered = (err: Error | undefined, a?: HttpAnswer) => {
       const ok = !err && a?.status === 200;
       if (ok) {
@@ -113,8 +117,8 @@ export class OsmandClient implements ProtocolClient {
       }
       this.done(ok);
     };
-    if (batch.length === 1) this.pool.get(`/?${osmandQuery(this.device.id, batch[0]!)}`, this.ctx.opts.ackTimeoutMs, answered);
-    else this.pool.post('/', 'application/json', osmandJsonBody(this.device.id, batch), this.ctx.opts.ackTimeoutMs, answered);
+    if (batch.length === 1) this.pool.get(`/?${osmandQuery(this.device.id, batch[0]!)}`, o, answered);
+    else this.pool.post('/', 'application/json', osmandJsonBody(this.device.id, batch), o, answered);
   }
 
   private done(ok: boolean): void {
