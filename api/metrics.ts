@@ -1,5 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { ShardStatus } from '../engine/shard/supervisor.ts';
+import type { UrgentLaneStatus } from '../engine/shard/urgent-lane.ts';
 import type { ShardStats } from '../engine/shard/worker-protocol.ts';
 import type { SinkStats } from '../engine/store/store-sink.ts';
 import type { PublisherStats } from '../adapters/ingest/record-publisher.ts';
@@ -10,6 +11,7 @@ import type { LiveHubStats } from './live-hub.ts';
 /** Prometheus `/metrics`: values are read from the live stats objects at scrape time. */
 export function createMetrics(src: {
   shards: () => ShardStatus[];
+  urgent?: () => UrgentLaneStatus | undefined;
   sink: () => SinkStats | undefined;
   hub: () => LiveHubStats;
   /** The adapters' thread (listeners, JetStream publisher), when this process runs the adapters role. */
@@ -53,6 +55,15 @@ export function createMetrics(src: {
     collect() {
       this.reset();
       for (const s of src.shards()) for (const [route, n] of Object.entries(s.stats?.actorInputs ?? {})) this.inc({ shard: String(s.shard), route }, n);
+    },
+  });
+  new Counter({
+    name: 'fleet_urgent_alarms_total',
+    help: 'Alarm events the urgent lane published ahead of the records backlog',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(src.urgent?.()?.alarms ?? 0);
     },
   });
   shardGauge('fleet_actor_shapes', 'Distinct machine states interned per shard', (s) => s.stats?.actorShapes ?? 0);
@@ -126,6 +137,8 @@ export function createMetrics(src: {
         this.set({ thread: 'main' }, pick(main) / 1000);
         const a = src.adapters?.()?.loopDelay;
         if (a) this.set({ thread: 'adapters' }, pick(a) / 1000);
+        const u = src.urgent?.()?.loopDelay;
+        if (u) this.set({ thread: 'urgent' }, pick(u) / 1000);
         for (const s of src.shards()) if (s.stats?.loopDelay) this.set({ thread: `shard-${s.shard}` }, pick(s.stats.loopDelay) / 1000);
       },
     });

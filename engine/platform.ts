@@ -122,7 +122,7 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
       const hub = new LiveHub(keys, log.child({ role: 'live' }));
       hub.start(nc);
       stops.push(() => hub.stop());
-      const metrics = createMetrics({ shards: () => supervisor.shards(), sink: () => sink?.stats, hub: () => hub.stats, adapters: () => adapters?.stats() });
+      const metrics = createMetrics({ shards: () => supervisor.shards(), sink: () => sink?.stats, hub: () => hub.stats, adapters: () => adapters?.stats(), urgent: () => supervisor.urgentLane() });
       const api = await startApi(
         {
           keys,

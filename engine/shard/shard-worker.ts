@@ -9,10 +9,10 @@ import { SettingsSource } from '../registry/settings-source.ts';
 import { connectNats } from '../nats/connect.ts';
 import { BUCKET_DRIVERS, BUCKET_GEOFENCES, BUCKET_REGISTRY, BUCKET_SNAPSHOTS, driverQueryPartitionFilter, parsePartitionedSubject, queryPartitionFilter } from '../nats/subjects.ts';
 import { loopDelaySinceLastRead } from '../scheduling/loop-delay.ts';
+import { BULK_NICE, setThreadNice } from '../scheduling/thread-priority.ts';
 import { deviceFastPath, internedShapes } from '../../actors/device-actor.ts';
 import { PartitionRunner } from './partition-runner.ts';
 import { SnapshotStore } from './snapshot-store.ts';
-import { UrgentRunner } from './urgent-runner.ts';
 import type { FromWorker, ShardWorkerData, ToWorker } from './worker-protocol.ts';
 
 /**
@@ -22,6 +22,8 @@ import type { FromWorker, ShardWorkerData, ToWorker } from './worker-protocol.ts
  */
 
 const data = workerData as ShardWorkerData;
+// A shard drains records; under saturation the adapters' and the urgent lane's threads go first.
+setThreadNice(BULK_NICE);
 /** Coalescing window of live views (device -> WebSocket latency budget: a few hundred ms end to end). */
 const LIVE_PUSH_EVERY_MS = 25;
 const log = createLogger(`shard-${data.shard}`, data.logLevel);
@@ -60,13 +62,6 @@ await settings.start({
   },
 });
 for (const r of runners.values()) r.start();
-
-// The urgent lane of the same partitions: alarms ahead of any backlog.
-// On a connection of its own: on the shared one, an alarm would queue behind megabytes of record batches in the same TCP stream.
-const urgentNc = await connectNats(data.natsUrl, `fleetline-shard-${data.shard}-urgent`);
-const urgentJs = jetstream(urgentNc);
-const urgentRunners = data.partitions.map((p) => new UrgentRunner(urgentJs, jsm, log, p));
-for (const u of urgentRunners) u.start();
 
 // The shard also owns the same-numbered partitions of the driver lane.
 const driverRunners = new Map<number, DriverRunner>();
@@ -152,9 +147,9 @@ parentPort?.on('message', (m: ToWorker) => {
     for (const t of timers) clearInterval(t);
     for (const s of subs) s.unsubscribe();
     settings.stop();
-    await Promise.all([...runners.values(), ...driverRunners.values(), ...urgentRunners].map((r) => r.stop()));
+    await Promise.all([...runners.values(), ...driverRunners.values()].map((r) => r.stop()));
     post({ type: 'stats', stats: stats() });
-    await Promise.all([nc.drain().catch(() => undefined), urgentNc.drain().catch(() => undefined)]);
+    await nc.drain().catch(() => undefined);
     post({ type: 'stopped', shard: data.shard });
   })();
 });

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.ts';
 import { partitionsOfShard } from '../model/partition.ts';
+import { UrgentLane, type UrgentLaneStatus } from './urgent-lane.ts';
 import type { FromWorker, ShardStats, ShardWorkerData, ToWorker } from './worker-protocol.ts';
 
 /**
@@ -23,6 +24,8 @@ export class ShardSupervisor {
   private readonly workers = new Map<number, Worker>();
   private readonly status = new Map<number, ShardStatus>();
   private stopping = false;
+  /** The urgent lane of every partition this node owns, in a thread of its own (urgent-worker.ts). */
+  private urgent: UrgentLane | undefined;
 
   constructor(
     private readonly opts: {
@@ -41,7 +44,16 @@ export class ShardSupervisor {
   async start(): Promise<void> {
     const ready: Promise<void>[] = [];
     for (let s = 0; s < this.opts.shards; s++) ready.push(this.spawn(s));
+    if (this.opts.shards > 0) {
+      const partitions = Array.from({ length: this.opts.shards }, (_, s) => partitionsOfShard(s, this.opts.shards, this.opts.partitions)).flat();
+      this.urgent = new UrgentLane({ natsUrl: this.opts.natsUrl, partitions, logLevel: this.opts.logLevel }, this.opts.log);
+      ready.push(this.urgent.start());
+    }
     await Promise.all(ready);
+  }
+
+  urgentLane(): UrgentLaneStatus | undefined {
+    return this.urgent?.status;
   }
 
   private spawn(shard: number): Promise<void> {
@@ -108,8 +120,9 @@ export class ShardSupervisor {
 
   async stop(timeoutMs = 10_000): Promise<void> {
     this.stopping = true;
-    await Promise.all(
-      [...this.workers.values()].map(
+    await Promise.all([
+      this.urgent?.stop(),
+      ...[...this.workers.values()].map(
         (w) =>
           new Promise<void>((resolve) => {
             const t = setTimeout(() => void w.terminate().then(() => resolve()), timeoutMs);
@@ -122,6 +135,6 @@ export class ShardSupervisor {
             w.postMessage({ type: 'stop' } satisfies ToWorker);
           }),
       ),
-    );
+    ]);
   }
 }
