@@ -123,6 +123,25 @@ export function createMetrics(src: {
   ingestMetric('counter', 'fleet_ingest_records_total', 'Records in those batches (÷ batches = mean batch)', (s) => s.records);
   ingestMetric('counter', 'fleet_ingest_duplicates_total', 'Device resends answered without publishing again', (s) => s.duplicates);
   ingestMetric('counter', 'fleet_ingest_failed_batches_total', 'Batches JetStream did not acknowledge (their devices were not answered)', (s) => s.failedBatches);
+  new Gauge({
+    name: 'fleet_ingest_admitted_rate',
+    help: 'Ordinary records per second the adapters admit now (paced by their event loop delay; alarms are never paced)',
+    registers: [registry],
+    collect() {
+      const a = src.adapters?.()?.intake;
+      if (a) this.set(a.rate);
+    },
+  });
+  new Counter({
+    name: 'fleet_ingest_throttled_total',
+    help: 'Device packets that waited for the intake pace (their devices waited for the ACK)',
+    registers: [registry],
+    collect() {
+      const a = src.adapters?.()?.intake;
+      this.reset();
+      if (a) this.inc(a.throttled);
+    },
+  });
   ingestMetric('gauge', 'fleet_ingest_pending_records', 'Records taken from devices, not yet acknowledged by JetStream', (s) => s.pendingRecords);
   // Per thread, each over its last one-second report.
   const loopDelay = (name: string, help: string, pick: (d: LoopDelay) => number) =>

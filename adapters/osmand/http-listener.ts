@@ -23,9 +23,12 @@ export async function startOsmandListener(opts: {
   tenant: TenantId;
   publisher: RecordPublisher;
   admission: DeviceAdmission;
+  /** Paces ordinary records (adapters/ingest/intake-governor.ts); without it they only wait for the thread's next turn. */
+  admit?: (records: number) => Promise<void>;
   log: Logger;
   now?: () => number;
 }): Promise<OsmandListener> {
+  const admit = opts.admit ?? (async () => yieldIfDue());
   const now = opts.now ?? Date.now;
   const app = uWS.App();
   app.any('/*', (res, req) => {
@@ -54,8 +57,8 @@ export async function startOsmandListener(opts: {
         send(res, abort, json(400, { error: parsed.reason }));
         return;
       }
-      // As on the TCP listeners: ordinary records wait for the thread's next turn under load, alarms do not.
-      if (!parsed.records.some(isCritical)) await yieldIfDue();
+      // As on the TCP listeners: ordinary records are paced under load, alarms are not.
+      if (!parsed.records.some(isCritical)) await admit(parsed.records.length);
       const records = [];
       for (const decoded of parsed.records) {
         const n = normalizeRecord(opts.tenant, decoded, receivedAt);

@@ -2,7 +2,6 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../../engine/log.ts';
 import { DeviceIdSchema, type DeviceId, type Protocol, type TelemetryRecord, type TenantId } from '../../engine/model/index.ts';
 import type { DeviceAdmission } from '../../engine/registry/device-registry.ts';
-import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
 import { isCritical, normalizeRecord } from '../ingest/normalize.ts';
 import type { ConnectionLimits } from './connection-limits.ts';
 import { countProtocolError, type CloseReason, type TcpListenerStats } from './listener-stats.ts';
@@ -34,6 +33,8 @@ export interface ConnectionContext {
   limits: ConnectionLimits;
   admission: DeviceAdmission;
   publish: (records: TelemetryRecord[]) => Promise<unknown>;
+  /** Paces ordinary records (adapters/ingest/intake-governor.ts); critical ones never wait. */
+  admit: (records: number) => Promise<void>;
   log: Logger;
   now: () => number;
   stats: TcpListenerStats;
@@ -226,9 +227,9 @@ export class DeviceConnection {
     if (step.skipped.length > 0) {
       this.ctx.log.warn({ ...this.who(), skipped: step.skipped }, 'records skipped by the decoder (still acknowledged)');
     }
-    // Under load, ordinary records wait for the thread's next turn (a replay burst from thousands of devices
-    // must not keep the loop from reading other sockets); a packet carrying an alarm goes on at once.
-    if (!step.records.some(isCritical)) await yieldIfDue();
+    // Under load ordinary records are paced (a replay burst from thousands of devices must not keep the
+    // loop from reading other sockets; the socket stays paused meanwhile); a packet carrying an alarm goes on at once.
+    if (!step.records.some(isCritical)) await this.ctx.admit(step.records.length);
     if (this.ended) return;
     const records: TelemetryRecord[] = [];
     for (const decoded of step.records) {

@@ -2,6 +2,7 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Logger } from '../../engine/log.ts';
 import type { Protocol, TelemetryRecord, TenantId } from '../../engine/model/index.ts';
 import type { DeviceAdmission } from '../../engine/registry/device-registry.ts';
+import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
 import { resolveConnectionLimits, sessionLimitsOf, type ConnectionLimits } from './connection-limits.ts';
 import { DeviceConnection, type ConnectionContext } from './device-connection.ts';
 import { createListenerStats, type RefuseReason, type TcpListenerStats } from './listener-stats.ts';
@@ -28,6 +29,8 @@ export interface TcpListenerOptions {
   admission: DeviceAdmission;
   /** Must resolve only once JetStream acknowledged every record (RecordPublisher.publish does). */
   publish: (records: TelemetryRecord[]) => Promise<unknown>;
+  /** Paces ordinary records (adapters/ingest/intake-governor.ts); without it they only wait for the thread's next turn. */
+  admit?: (records: number) => Promise<void>;
   log: Logger;
   /** Clock for the records' receive time. */
   now?: () => number;
@@ -64,6 +67,7 @@ export async function startTcpListener(opts: TcpListenerOptions): Promise<TcpLis
     limits,
     admission: opts.admission,
     publish: opts.publish,
+    admit: opts.admit ?? (async () => yieldIfDue()),
     log,
     now: opts.now ?? Date.now,
     stats,

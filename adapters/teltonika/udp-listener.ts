@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import type { Logger } from '../../engine/log.ts';
 import { DeviceIdSchema, type TelemetryRecord, type TenantId } from '../../engine/model/index.ts';
 import type { DeviceAdmission } from '../../engine/registry/device-registry.ts';
-import { normalizeRecord } from '../ingest/normalize.ts';
+import { isCritical, normalizeRecord } from '../ingest/normalize.ts';
 import { LogBudget } from '../tcp/log-budget.ts';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from '../tcp/protocol-session.ts';
 import type { IoFamily } from './io-map.ts';
@@ -42,6 +42,8 @@ export interface TeltonikaUdpListenerOptions {
   admission: DeviceAdmission;
   /** Must resolve only once JetStream acknowledged every record. */
   publish: (records: TelemetryRecord[]) => Promise<unknown>;
+  /** Paces ordinary records (adapters/ingest/intake-governor.ts); critical ones never wait. */
+  admit?: (records: number) => Promise<void>;
   log: Logger;
   limits?: Partial<UdpListenerLimits>;
   /** Which IO table maps the devices' IO ids (default 'fmb'). */
@@ -140,6 +142,7 @@ export async function startTeltonikaUdpListener(opts: TeltonikaUdpListenerOption
     if (decoded.skipped.length > 0) {
       limitedLog('record', 'warn', { remote: from, deviceId: imei, skipped: decoded.skipped }, 'records skipped by the decoder (still acknowledged)');
     }
+    if (opts.admit && !decoded.records.some(isCritical)) await opts.admit(decoded.records.length);
     const records: TelemetryRecord[] = [];
     for (const rec of decoded.records) {
       const n = normalizeRecord(opts.tenant, rec, receivedAt);

@@ -4,6 +4,7 @@ import type { Logger } from '../../engine/log.ts';
 import type { TelemetryRecord, TenantId } from '../../engine/model/index.ts';
 import { DeviceRegistry } from '../../engine/registry/device-registry.ts';
 import { createGt06Session } from '../gt06/index.ts';
+import { IntakeGovernor } from '../ingest/intake-governor.ts';
 import { RecordPublisher } from '../ingest/record-publisher.ts';
 import { startOsmandListener } from '../osmand/http-listener.ts';
 import { startTcpListener } from '../tcp/index.ts';
@@ -39,11 +40,14 @@ export async function startListeners(
     const registry = new DeviceRegistry(registryBucket, o.registryMode);
     const publisher = new RecordPublisher(js, { partitions: o.partitions, lingerMs: o.ingestLingerMs, ...(urgentJs ? { urgentJs } : {}) });
     closers.push(() => publisher.close());
-    const osmand = await startOsmandListener({ host: o.host, port: o.ports.osmand, tenant, publisher, admission: registry, log });
+    const governor = new IntakeGovernor();
+    closers.push(() => governor.close());
+    const admit = (records: number) => governor.admit(records);
+    const osmand = await startOsmandListener({ host: o.host, port: o.ports.osmand, tenant, publisher, admission: registry, admit, log });
     closers.push(() => osmand.close());
 
     const publish = (records: TelemetryRecord[]) => publisher.publish(records);
-    const common = { host: o.host, tenant, admission: registry, publish };
+    const common = { host: o.host, tenant, admission: registry, publish, admit };
     const limits = { maxConnectionsPerAddress: o.tcpMaxPerAddress };
     const teltonika = await startTcpListener({ ...common, port: o.ports.teltonika, protocol: 'teltonika', limits, createSession: (l) => createTeltonikaSession(l), log });
     closers.push(() => teltonika.close());
@@ -53,7 +57,7 @@ export async function startListeners(
     closers.push(() => gt06.close());
     return {
       ports: { osmand: osmand.port, teltonika: teltonika.port, gt06: gt06.port },
-      stats: () => ({ listeners: { teltonika: teltonika.stats, teltonikaUdp: teltonikaUdp.stats, gt06: gt06.stats }, ingest: { ...publisher.stats } }),
+      stats: () => ({ listeners: { teltonika: teltonika.stats, teltonikaUdp: teltonikaUdp.stats, gt06: gt06.stats }, ingest: { ...publisher.stats }, intake: { ...governor.stats } }),
       close: closeAll,
     };
   } catch (err) {

@@ -1,4 +1,5 @@
 import type { LoopDelay } from '../../engine/scheduling/loop-delay.ts';
+import type { GovernorStats } from '../ingest/intake-governor.ts';
 import type { PublisherStats } from '../ingest/record-publisher.ts';
 
 /** Every message between the platform (main thread) and the adapters' thread, in one typed union. */
@@ -25,6 +26,8 @@ export interface AdapterStats {
   /** Per listener (teltonika, teltonikaUdp, gt06): counters as listener-stats.ts and udp-listener.ts keep them. */
   listeners: Record<string, unknown>;
   ingest: PublisherStats;
+  /** The pace of ordinary records (intake-governor.ts). */
+  intake: GovernorStats;
   /** Event loop delay of the adapters' thread since its previous report. */
   loopDelay: LoopDelay;
 }

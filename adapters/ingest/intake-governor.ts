@@ -1,0 +1,110 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
+
+/**
+ * Paces ordinary records into the adapters' thread so that its event loop
+ * stays responsive, whatever the devices throw at it. Thousands of devices
+ * replaying hours of buffered records would otherwise keep the loop busy for
+ * hundreds of milliseconds at a time, and a panic button pressed meanwhile
+ * would wait behind them.
+ *
+ * Every ordinary records packet takes tokens (its record count) before it is
+ * normalised; the rate is adjusted every ADJUST_MS from the loop's own delay:
+ * above TARGET_P99_MS it is cut by a third, below half of it it grows by a
+ * tenth. A packet that waits keeps its socket paused, so the device waits for
+ * its ACK and sends nothing more meanwhile (store-and-forward: it keeps its
+ * records). Critical records (panic, crash) never wait.
+ */
+
+const ADJUST_MS = 200;
+const TARGET_P99_MS = 20;
+const MIN_RATE = 500;
+const MAX_RATE = 1_000_000;
+
+export interface GovernorStats {
+  /** Records per second currently admitted. */
+  rate: number;
+  /** Packets that had to wait for tokens. */
+  throttled: number;
+}
+
+export class IntakeGovernor {
+  private tokens: number;
+  private last = performance.now();
+  private readonly delay: IntervalHistogram;
+  private readonly timer: NodeJS.Timeout;
+  private readonly waiting: { n: number; resolve: () => void }[] = [];
+  private wake: NodeJS.Timeout | undefined;
+  readonly stats: GovernorStats;
+
+  constructor(initialRate = 50_000) {
+    this.stats = { rate: initialRate, throttled: 0 };
+    this.tokens = initialRate / 10;
+    this.delay = monitorEventLoopDelay({ resolution: 5 });
+    this.delay.enable();
+    this.timer = setInterval(() => this.adjust(), ADJUST_MS);
+    this.timer.unref();
+  }
+
+  /** Resolves when `records` ordinary records may go on (at once while under the rate; after the thread's turn otherwise). */
+  async admit(records: number): Promise<void> {
+    await yieldIfDue();
+    this.refill();
+    if (this.waiting.length === 0 && this.tokens >= records) {
+      this.tokens -= records;
+      return;
+    }
+    this.stats.throttled++;
+    await new Promise<void>((resolve) => {
+      this.waiting.push({ n: records, resolve });
+      this.schedule();
+    });
+  }
+
+  private refill(): void {
+    const now = performance.now();
+    // A burst of at most a tenth of a second's worth.
+    this.tokens = Math.min(this.stats.rate / 10, this.tokens + ((now - this.last) / 1000) * this.stats.rate);
+    this.last = now;
+  }
+
+  private schedule(): void {
+    if (this.wake) return;
+    const head = this.waiting[0];
+    if (!head) return;
+    const needMs = Math.max(1, ((Math.min(head.n, this.stats.rate / 10) - this.tokens) / this.stats.rate) * 1000);
+    this.wake = setTimeout(() => {
+      this.wake = undefined;
+      this.release();
+    }, needMs);
+  }
+
+  private release(): void {
+    this.refill();
+    while (this.waiting.length > 0) {
+      const head = this.waiting[0]!;
+      // A packet bigger than the burst allowance goes once the allowance is full.
+      const need = Math.min(head.n, this.stats.rate / 10);
+      if (this.tokens < need) break;
+      this.tokens -= need;
+      this.waiting.shift();
+      head.resolve();
+    }
+    this.schedule();
+  }
+
+  private adjust(): void {
+    const p99 = this.delay.percentile(99) / 1e6;
+    this.delay.reset();
+    const r = this.stats.rate;
+    if (p99 > TARGET_P99_MS) this.stats.rate = Math.max(MIN_RATE, Math.round(r * 0.67));
+    else if (p99 < TARGET_P99_MS / 2) this.stats.rate = Math.min(MAX_RATE, Math.round(r * 1.1 + 100));
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    if (this.wake) clearTimeout(this.wake);
+    this.delay.disable();
+    for (const w of this.waiting.splice(0)) w.resolve();
+  }
+}
