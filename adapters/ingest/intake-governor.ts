@@ -20,6 +20,7 @@ const ADJUST_MS = 200;
 const TARGET_P99_MS = 20;
 const MIN_RATE = 500;
 const MAX_RATE = 1_000_000;
+const BURSTS_PER_S = 100;
 
 export interface GovernorStats {
   /** Records per second currently admitted. */
@@ -39,7 +40,7 @@ export class IntakeGovernor {
 
   constructor(initialRate = 50_000) {
     this.stats = { rate: initialRate, throttled: 0 };
-    this.tokens = initialRate / 10;
+    this.tokens = initialRate / BURSTS_PER_S;
     this.delay = monitorEventLoopDelay({ resolution: 5 });
     this.delay.enable();
     this.timer = setInterval(() => this.adjust(), ADJUST_MS);
@@ -59,12 +60,14 @@ export class IntakeGovernor {
       this.waiting.push({ n: records, resolve });
       this.schedule();
     });
+    // Released together, the waiters still take turns with the thread's other work.
+    await yieldIfDue();
   }
 
   private refill(): void {
     const now = performance.now();
-    // A burst of at most a tenth of a second's worth.
-    this.tokens = Math.min(this.stats.rate / 10, this.tokens + ((now - this.last) / 1000) * this.stats.rate);
+    // A burst of at most 1/BURSTS_PER_S of a second's worth: released work arrives in small steps.
+    this.tokens = Math.min(this.stats.rate / BURSTS_PER_S, this.tokens + ((now - this.last) / 1000) * this.stats.rate);
     this.last = now;
   }
 
@@ -72,7 +75,7 @@ export class IntakeGovernor {
     if (this.wake) return;
     const head = this.waiting[0];
     if (!head) return;
-    const needMs = Math.max(1, ((Math.min(head.n, this.stats.rate / 10) - this.tokens) / this.stats.rate) * 1000);
+    const needMs = Math.max(1, ((Math.min(head.n, this.stats.rate / BURSTS_PER_S) - this.tokens) / this.stats.rate) * 1000);
     this.wake = setTimeout(() => {
       this.wake = undefined;
       this.release();
@@ -84,7 +87,7 @@ export class IntakeGovernor {
     while (this.waiting.length > 0) {
       const head = this.waiting[0]!;
       // A packet bigger than the burst allowance goes once the allowance is full.
-      const need = Math.min(head.n, this.stats.rate / 10);
+      const need = Math.min(head.n, this.stats.rate / BURSTS_PER_S);
       if (this.tokens < need) break;
       this.tokens -= need;
       this.waiting.shift();

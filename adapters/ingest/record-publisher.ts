@@ -86,6 +86,9 @@ interface Lane {
   timer: NodeJS.Timeout | undefined;
 }
 
+const MAX_EARLY_URGENT = 10_000;
+const EARLY_URGENT_KEEP_MS = 60_000;
+
 const emptyBatch = (): Batch => ({ payloads: [], ids: [], bytes: ENVELOPE_OVERHEAD, waiters: new Set() });
 
 /**
@@ -104,6 +107,8 @@ export class RecordPublisher {
   private readonly ready = new Set<Lane>();
   private flushScheduled = false;
   private readonly recent: RecentIds;
+  /** Urgent copies sent ahead (urgentNow), by record id. */
+  private readonly early = new Map<string, Promise<unknown>>();
   readonly stats: PublisherStats = { batches: 0, records: 0, duplicates: 0, failedBatches: 0, pendingRecords: 0 };
 
   /** Critical records' urgent copies go out here: on a connection of their own, they do not queue behind batches in one TCP stream. */
@@ -232,11 +237,31 @@ export class RecordPublisher {
 
   private publishUrgent(r: TelemetryRecord, payload: Buffer, w: Waiter): void {
     w.remaining++;
-    const partition = partitionOf(r.tenantId, r.deviceId, this.opts.partitions);
-    this.urgentJs.publish(urgentSubject(partition, r.tenantId, r.deviceId), payload, { msgID: `u-${r.id}`, timeout: this.opts.timeoutMs }).then(
+    (this.early.get(r.id) ?? this.sendUrgent(r, payload)).then(
       () => this.settle(w),
       (err: unknown) => this.fail(w, err),
     );
+  }
+
+  private sendUrgent(r: TelemetryRecord, payload: Buffer): Promise<unknown> {
+    const partition = partitionOf(r.tenantId, r.deviceId, this.opts.partitions);
+    return this.urgentJs.publish(urgentSubject(partition, r.tenantId, r.deviceId), payload, { msgID: `u-${r.id}`, timeout: this.opts.timeoutMs });
+  }
+
+  /**
+   * A critical record's urgent copy, sent the moment its frame is decoded,
+   * ahead of whatever the device's connection still has to do before it
+   * (earlier frames, their publishes, pacing). The record still goes through
+   * publish() in its turn, which waits for this same send instead of sending
+   * again, and answers the device only then.
+   */
+  urgentNow(r: TelemetryRecord): void {
+    if (r.priority !== 'critical' || this.early.has(r.id) || this.early.size >= MAX_EARLY_URGENT) return;
+    const sent = this.sendUrgent(r, pack(r));
+    this.early.set(r.id, sent);
+    // Kept until publish() took it or a while passed (a device that never gets to publish it).
+    const forget = () => setTimeout(() => this.early.delete(r.id), EARLY_URGENT_KEEP_MS).unref();
+    sent.then(forget, forget);
   }
 
   private settle(w: Waiter): void {

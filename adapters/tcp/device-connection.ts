@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../../engine/log.ts';
-import { DeviceIdSchema, type DeviceId, type Protocol, type TelemetryRecord, type TenantId } from '../../engine/model/index.ts';
+import { DeviceIdSchema, type DecodedRecord, type DeviceId, type Protocol, type TelemetryRecord, type TenantId } from '../../engine/model/index.ts';
 import type { DeviceAdmission } from '../../engine/registry/device-registry.ts';
 import { isCritical, normalizeRecord } from '../ingest/normalize.ts';
 import type { ConnectionLimits } from './connection-limits.ts';
@@ -35,6 +35,8 @@ export interface ConnectionContext {
   publish: (records: TelemetryRecord[]) => Promise<unknown>;
   /** Paces ordinary records (adapters/ingest/intake-governor.ts); critical ones never wait. */
   admit: (records: number) => Promise<void>;
+  /** Sends a critical record's urgent copy at once, ahead of the connection's queue (RecordPublisher.urgentNow). */
+  urgentNow?: (record: TelemetryRecord) => void;
   log: Logger;
   now: () => number;
   stats: TcpListenerStats;
@@ -118,10 +120,22 @@ export class DeviceConnection {
       this.fail(err, 'session.push threw');
       return;
     }
-    for (const step of steps) this.queue.push({ step, receivedAt });
+    for (const step of steps) {
+      this.queue.push({ step, receivedAt });
+      // An alarm must not wait for the frames queued before it on this connection: its urgent copy goes now.
+      if (step.kind === 'records' && this.admittedId !== undefined && this.ctx.urgentNow) this.alarmsAhead(step.records, receivedAt);
+    }
     if (!this.running && this.queue.length > 0) {
       this.running = true;
       void this.drain();
+    }
+  }
+
+  private alarmsAhead(decoded: DecodedRecord[], receivedAt: number): void {
+    for (const d of decoded) {
+      if (!isCritical(d)) continue;
+      const n = normalizeRecord(this.ctx.tenant, d, receivedAt);
+      if (n.ok) this.ctx.urgentNow!(n.record);
     }
   }
 

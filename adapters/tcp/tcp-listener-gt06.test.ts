@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { tenantId } from '../../engine/model/index.ts';
+import { tenantId, type TelemetryRecord } from '../../engine/model/index.ts';
 import { createGt06Session } from '../gt06/session.ts';
 import { ALARM_16, ALARM_16_ANSWER, HEARTBEAT, HEARTBEAT_ANSWER, LOCATION_12, LOGIN, LOGIN_ANSWER, TIME_REQUEST, bytes } from '../gt06/vectors.ts';
 import { startTcpListener, type TcpListener } from './tcp-listener.ts';
@@ -19,7 +19,7 @@ afterEach(async () => {
   listener = device = undefined;
 });
 
-async function start(admission = new FakeAdmission()): Promise<{ l: TcpListener; publisher: FakePublisher; d: TestDevice }> {
+async function start(admission = new FakeAdmission(), urgentNow?: (r: TelemetryRecord) => void): Promise<{ l: TcpListener; publisher: FakePublisher; d: TestDevice }> {
   const publisher = new FakePublisher();
   listener = await startTcpListener({
     host: '127.0.0.1',
@@ -29,6 +29,7 @@ async function start(admission = new FakeAdmission()): Promise<{ l: TcpListener;
     createSession: (limits) => createGt06Session(limits, { now: () => NOW }),
     admission,
     publish: publisher.publish,
+    ...(urgentNow ? { urgentNow } : {}),
     log: captureLog().log,
     now: () => NOW,
   });
@@ -77,6 +78,25 @@ describe('GT06 over TCP', () => {
     publisher.release();
     expect((await d.read(10)).toString('hex').toUpperCase()).toBe(HEARTBEAT_ANSWER.hex);
     expect(publisher.stored).toHaveLength(4);
+  });
+
+  it('sends an alarm\'s urgent copy the moment its frame arrives, ahead of the frames queued before it', async () => {
+    const urgent: TelemetryRecord[] = [];
+    const { publisher, d } = await start(undefined, (r) => urgent.push(r));
+    await d.write(bytes(LOGIN));
+    await d.read(10);
+    publisher.hold();
+    await d.write(Buffer.concat([bytes(LOCATION_12), bytes(LOCATION_12), bytes(ALARM_16)]));
+    await publisher.called(1);
+    // The locations are still waiting for JetStream, the alarm already went out on the urgent lane...
+    expect(urgent).toHaveLength(1);
+    expect(urgent[0]).toMatchObject({ deviceId: TERMINAL, priority: 'critical' });
+    expect(publisher.stored).toHaveLength(0);
+    // ...and the device's answer still waits for every publish before it, the alarm's included.
+    expect(d.pending().length).toBe(0);
+    publisher.release();
+    expect((await d.read(10)).toString('hex').toUpperCase()).toBe(ALARM_16_ANSWER.hex);
+    expect(publisher.stored.flat().map((r) => r.id)).toContain(urgent[0]!.id);
   });
 
   it('does not answer a heartbeat when an earlier unanswered location failed to publish, and closes', async () => {

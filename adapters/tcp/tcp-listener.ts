@@ -31,6 +31,8 @@ export interface TcpListenerOptions {
   publish: (records: TelemetryRecord[]) => Promise<unknown>;
   /** Paces ordinary records (adapters/ingest/intake-governor.ts); without it they only wait for the thread's next turn. */
   admit?: (records: number) => Promise<void>;
+  /** Sends a critical record's urgent copy the moment its frame is decoded (RecordPublisher.urgentNow). */
+  urgentNow?: (record: TelemetryRecord) => void;
   log: Logger;
   /** Clock for the records' receive time. */
   now?: () => number;
@@ -68,6 +70,7 @@ export async function startTcpListener(opts: TcpListenerOptions): Promise<TcpLis
     admission: opts.admission,
     publish: opts.publish,
     admit: opts.admit ?? (async () => yieldIfDue()),
+    ...(opts.urgentNow ? { urgentNow: opts.urgentNow } : {}),
     log,
     now: opts.now ?? Date.now,
     stats,

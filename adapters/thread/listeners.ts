@@ -47,13 +47,14 @@ export async function startListeners(
     closers.push(() => osmand.close());
 
     const publish = (records: TelemetryRecord[]) => publisher.publish(records);
+    const urgentNow = (r: TelemetryRecord) => publisher.urgentNow(r);
     const common = { host: o.host, tenant, admission: registry, publish, admit };
     const limits = { maxConnectionsPerAddress: o.tcpMaxPerAddress };
-    const teltonika = await startTcpListener({ ...common, port: o.ports.teltonika, protocol: 'teltonika', limits, createSession: (l) => createTeltonikaSession(l), log });
+    const teltonika = await startTcpListener({ ...common, urgentNow, port: o.ports.teltonika, protocol: 'teltonika', limits, createSession: (l) => createTeltonikaSession(l), log });
     closers.push(() => teltonika.close());
     const teltonikaUdp = await startTeltonikaUdpListener({ ...common, port: teltonika.port, log });
     closers.push(() => teltonikaUdp.close());
-    const gt06 = await startTcpListener({ ...common, port: o.ports.gt06, protocol: 'gt06', limits, createSession: (l) => createGt06Session(l), log });
+    const gt06 = await startTcpListener({ ...common, urgentNow, port: o.ports.gt06, protocol: 'gt06', limits, createSession: (l) => createGt06Session(l), log });
     closers.push(() => gt06.close());
     return {
       ports: { osmand: osmand.port, teltonika: teltonika.port, gt06: gt06.port },

@@ -1,0 +1,45 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { IntakeGovernor } from './intake-governor.ts';
+
+let g: IntakeGovernor | undefined;
+afterEach(() => g?.close());
+
+const busy = (ms: number) => {
+  const t = performance.now();
+  while (performance.now() - t < ms) {
+    // a blocked event loop
+  }
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('intake governor', () => {
+  it('lets records through at once while the loop is responsive', async () => {
+    g = new IntakeGovernor(10_000);
+    const t = performance.now();
+    for (let i = 0; i < 5; i++) await g.admit(10);
+    expect(performance.now() - t).toBeLessThan(50);
+    expect(g.stats.throttled).toBe(0);
+  });
+
+  it('cuts the pace when the loop is held up, and raises it again when it recovers', async () => {
+    g = new IntakeGovernor(10_000);
+    for (let i = 0; i < 8; i++) {
+      busy(60);
+      await sleep(5);
+    }
+    await sleep(250);
+    const cut = g.stats.rate;
+    expect(cut).toBeLessThan(10_000 * 0.67);
+    await sleep(1200);
+    expect(g.stats.rate).toBeGreaterThan(cut);
+  });
+
+  it('makes a packet beyond the pace wait, and lets it through in time', async () => {
+    g = new IntakeGovernor(1_000);
+    const t = performance.now();
+    await g.admit(10); // the first tenth of a burst
+    await g.admit(40); // beyond the burst allowance: waits for tokens
+    expect(g.stats.throttled).toBe(1);
+    expect(performance.now() - t).toBeGreaterThan(5);
+  });
+});
