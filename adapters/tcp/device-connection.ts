@@ -20,10 +20,11 @@ import type { ProtocolSession, SessionStep } from './protocol-session.ts';
  * waits for every publish before it. A device replaying a thousand single
  * locations is then not a thousand sequential round trips to JetStream.
  *
- * While a step waits on I/O (registry, JetStream), or MAX_UNANSWERED_RECORDS
- * are being published, the socket is paused, so the kernel's receive window,
- * not our heap, holds whatever the device sends meanwhile: one device cannot
- * pile up unbounded work.
+ * While steps wait on I/O (registry, JetStream, the intake pace) the socket
+ * keeps being read, so an alarm sent behind them is seen at once, but only up
+ * to MAX_QUEUED_STEPS frames or MAX_BACKLOG_BYTES: past that the socket is
+ * paused and the kernel's receive window, not our heap, holds whatever the
+ * device sends. One device cannot pile up unbounded work.
  */
 
 /** What every connection of a listener shares. */
@@ -46,6 +47,9 @@ export interface ConnectionContext {
 const FLUSH_GRACE_MS = 5_000;
 /** Records published ahead of the next answer before the connection waits for them. */
 const MAX_UNANSWERED_RECORDS = 1024;
+/** Frames decoded and waiting on one connection, and the bytes they came in, before its socket is paused. */
+const MAX_QUEUED_STEPS = 64;
+const MAX_BACKLOG_BYTES = 64 * 1024;
 
 interface PendingStep {
   step: SessionStep;
@@ -63,6 +67,9 @@ export class DeviceConnection {
   private admittedId: DeviceId | undefined;
   private consecutiveIgnored = 0;
   private destroyTimer: NodeJS.Timeout | undefined;
+  private paused = false;
+  /** Bytes received since the queue was last empty: with the queued steps, what bounds a connection's memory. */
+  private backlogBytes = 0;
   /** Publishes not yet acknowledged, in order; the next answer waits for all of them. */
   private unanswered: Promise<void>[] = [];
   private unansweredRecords = 0;
@@ -125,6 +132,13 @@ export class DeviceConnection {
       // An alarm must not wait for the frames queued before it on this connection: its urgent copy goes now.
       if (step.kind === 'records' && this.admittedId !== undefined && this.ctx.urgentNow) this.alarmsAhead(step.records, receivedAt);
     }
+    this.backlogBytes += chunk.length;
+    // Reading goes on while steps wait (so an alarm behind them is seen), within a bound: past it the
+    // kernel's receive window, not our heap, holds what the device sends.
+    if (!this.paused && (this.queue.length >= MAX_QUEUED_STEPS || this.backlogBytes >= MAX_BACKLOG_BYTES)) {
+      this.socket.pause();
+      this.paused = true;
+    }
     if (!this.running && this.queue.length > 0) {
       this.running = true;
       void this.drain();
@@ -140,24 +154,27 @@ export class DeviceConnection {
   }
 
   private async drain(): Promise<void> {
-    let paused = false;
     try {
       while (!this.ended && !this.shutdownRequested) {
         const next = this.queue.shift();
         if (next === undefined) break;
-        const waits = next.step.kind === 'identify' || next.step.kind === 'records';
-        if (waits && !paused) {
-          this.socket.pause();
-          paused = true;
-        }
         await this.execute(next);
+        if (this.queue.length === 0) this.backlogBytes = 0;
+        if (this.paused && !this.ended && this.queue.length < MAX_QUEUED_STEPS / 2 && this.backlogBytes < MAX_BACKLOG_BYTES) {
+          this.paused = false;
+          this.socket.resume();
+        }
       }
     } catch (err) {
       this.fail(err, 'step failed');
     } finally {
       this.running = false;
+      this.backlogBytes = 0;
       if (this.shutdownRequested) this.end('listener-closed');
-      else if (paused && !this.ended) this.socket.resume();
+      else if (this.paused && !this.ended) {
+        this.paused = false;
+        this.socket.resume();
+      }
     }
   }
 

@@ -3,7 +3,7 @@ import { tenantId, type TelemetryRecord } from '../../engine/model/index.ts';
 import { createGt06Session } from '../gt06/session.ts';
 import { ALARM_16, ALARM_16_ANSWER, HEARTBEAT, HEARTBEAT_ANSWER, LOCATION_12, LOGIN, LOGIN_ANSWER, TIME_REQUEST, bytes } from '../gt06/vectors.ts';
 import { startTcpListener, type TcpListener } from './tcp-listener.ts';
-import { FakeAdmission, FakePublisher, TestDevice, captureLog, sleep } from './test-kit.ts';
+import { FakeAdmission, FakePublisher, TestDevice, captureLog, eventually, sleep } from './test-kit.ts';
 
 /** GT06 through the same listener: real sockets, in-memory registry and JetStream. */
 
@@ -97,6 +97,23 @@ describe('GT06 over TCP', () => {
     publisher.release();
     expect((await d.read(10)).toString('hex').toUpperCase()).toBe(ALARM_16_ANSWER.hex);
     expect(publisher.stored.flat().map((r) => r.id)).toContain(urgent[0]!.id);
+  });
+
+  it('keeps reading while earlier frames wait, so an alarm sent later is seen at once', async () => {
+    const urgent: TelemetryRecord[] = [];
+    const { publisher, d } = await start(undefined, (r) => urgent.push(r));
+    await d.write(bytes(LOGIN));
+    await d.read(10);
+    publisher.hold();
+    publisher.failNext(0);
+    await d.write(Buffer.concat([bytes(LOCATION_12), bytes(HEARTBEAT)]));
+    await publisher.called(1);
+    // The heartbeat's answer waits for the location's publish; meanwhile the device presses the panic button.
+    await d.write(bytes(ALARM_16));
+    await eventually(() => urgent.length === 1, 2000, 'the alarm went out on the urgent lane');
+    expect(publisher.stored).toHaveLength(0);
+    publisher.release();
+    expect((await d.read(20)).toString('hex').toUpperCase()).toBe(HEARTBEAT_ANSWER.hex + ALARM_16_ANSWER.hex);
   });
 
   it('does not answer a heartbeat when an earlier unanswered location failed to publish, and closes', async () => {
