@@ -51,6 +51,9 @@ export async function startOsmandListener(opts: {
         send(res, abort, json(status, { error: (err as Error).message }));
         return;
       }
+      // uWS hands over every request that arrived together in one go: parsing them all before anyone
+      // yields would hold the thread as long as the slowest burst. Each takes its turn.
+      await yieldIfDue();
       const parsed = parseOsmandRequest(query, contentType, body.toString('utf8'), receivedAt);
       if (!parsed.ok) {
         opts.log.warn({ protocol: 'osmand', reason: parsed.reason }, 'rejected OsmAnd request');
