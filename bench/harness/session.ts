@@ -121,6 +121,11 @@ function loopDelays(series: PlatformMetrics[]): Record<string, { max: number; me
   );
 }
 
+function simulatorDelays(perSecondMax: number[]): { max: number; medianOfMax: number; gcMax: number } {
+  const sorted = [...perSecondMax].sort((a, b) => a - b);
+  return { max: sorted.at(-1) ?? 0, medianOfMax: sorted[Math.floor(sorted.length / 2)] ?? 0, gcMax: 0 };
+}
+
 export function summaries(h: Record<string, Histogram>): Record<string, LatencySummary> {
   return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, v.summary()]));
 }
@@ -354,7 +359,10 @@ export class BenchSession {
       cpu: this.procs.usage(),
       machineCores: this.machine.busyCores(),
       actorsEnd: m.actors,
-      loopDelayMs: loopDelays(this.metricsSeries.filter((x) => x.t > mark.metrics.t && x.t <= m.t)),
+      loopDelayMs: {
+        ...loopDelays(this.metricsSeries.filter((x) => x.t > mark.metrics.t && x.t <= m.t)),
+        simulator: simulatorDelays(this.samples.slice(mark.sampleIndex + 1).map((x) => x.snap.loopDelayMaxMs ?? 0)),
+      },
       recordsPerMessage: m.ingestBatches > mark.metrics.ingestBatches ? (m.ingestRecords - mark.metrics.ingestRecords) / (m.ingestBatches - mark.metrics.ingestBatches) : 1,
     };
   }

@@ -5,6 +5,7 @@ import { Gt06Client } from './gt06-client.ts';
 import { NatsObserver, SqlProbe, WsObserver } from './observers.ts';
 import { HttpPool } from './http-pool.ts';
 import { OsmandClient } from './osmand-client.ts';
+import { loopDelaySinceLastRead } from '../../engine/scheduling/loop-delay.ts';
 import { SimStats, type HistogramSet, type SimCounters } from './stats.ts';
 import { TeltonikaClient } from './teltonika-client.ts';
 
@@ -40,6 +41,8 @@ export interface RunnerSnapshot {
   devices: number;
   counters: SimCounters;
   interval: HistogramSet;
+  /** The simulator's own longest event loop delay since the previous snapshot (ms): it timestamps what it observes, so its delays are in every latency. */
+  loopDelayMaxMs: number;
 }
 
 const GROUPS = 10;
@@ -166,6 +169,7 @@ export class SimulatorRunner {
       devices: this.clients.length,
       counters: structuredClone(this.stats.counters),
       interval: this.stats.takeInterval(),
+      loopDelayMaxMs: Math.round(loopDelaySinceLastRead().maxMs),
     };
   }
 
