@@ -24,6 +24,8 @@ export interface PlatformMetrics {
   loopDelayMaxMs: Record<string, number>;
   /** Longest GC pause per platform thread over its last report, ms. */
   gcPauseMaxMs: Record<string, number>;
+  /** Ordinary records per second the adapters' intake governor admits now. */
+  intakeRate: number;
 }
 
 export function parseProm(text: string): Map<string, { labels: string; value: number }[]> {
@@ -62,6 +64,7 @@ export function platformMetrics(text: string, t = Date.now()): PlatformMetrics {
     ingestRecords: sum('fleet_ingest_records_total'),
     loopDelayMaxMs: perThread(p, 'fleet_eventloop_delay_max_seconds'),
     gcPauseMaxMs: perThread(p, 'fleet_gc_pause_max_seconds'),
+    intakeRate: sum('fleet_ingest_admitted_rate'),
   };
 }
 

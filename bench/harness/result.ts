@@ -28,6 +28,8 @@ export interface TimelinePoint {
   /** Longest event loop delay per platform thread in this second (fleet_eventloop_delay_max_seconds), ms. */
   loopDelayMaxMs?: Record<string, number>;
   gcPauseMaxMs?: Record<string, number>;
+  intakeRate?: number;
+  simLoopDelayMaxMs?: number;
 }
 
 export interface PeakStep {
