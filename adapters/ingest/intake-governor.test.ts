@@ -24,6 +24,7 @@ describe('intake governor', () => {
   it('cuts the pace when the loop is held up, and raises it again when it recovers', async () => {
     g = new IntakeGovernor(10_000);
     for (let i = 0; i < 8; i++) {
+      await g.admit(20);
       busy(60);
       await sleep(5);
     }

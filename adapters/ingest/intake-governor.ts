@@ -11,8 +11,9 @@ import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
  * Every ordinary records packet takes tokens (its record count) before it is
  * normalised; the rate is adjusted every ADJUST_MS from the loop's own delay,
  * its longest one in that time (an alarm arriving during the one long stall
- * waits for all of it): above TARGET_MAX_MS it is cut by a third, below half of
- * it it grows by a tenth. A packet that waits keeps its socket paused, so the device waits for
+ * waits for all of it): above TARGET_MAX_MS the pace is set to two thirds of
+ * what was actually admitted in that time (cutting an allowance nobody used
+ * would change nothing), below half of it the allowance grows by a tenth. A packet that waits keeps its socket paused, so the device waits for
  * its ACK and sends nothing more meanwhile (store-and-forward: it keeps its
  * records). Critical records (panic, crash) never wait.
  */
@@ -37,6 +38,9 @@ export class IntakeGovernor {
   private readonly timer: NodeJS.Timeout;
   private readonly waiting: { n: number; resolve: () => void }[] = [];
   private wake: NodeJS.Timeout | undefined;
+  /** Records admitted since windowStart (the adjustment window). */
+  private admitted = 0;
+  private windowStart = performance.now();
   readonly stats: GovernorStats;
 
   constructor(initialRate = 50_000) {
@@ -52,6 +56,7 @@ export class IntakeGovernor {
   async admit(records: number): Promise<void> {
     await yieldIfDue();
     this.refill();
+    this.admitted += records;
     if (this.waiting.length === 0 && this.tokens >= records) {
       this.tokens -= records;
       return;
@@ -98,10 +103,15 @@ export class IntakeGovernor {
   }
 
   private adjust(): void {
+    const now = performance.now();
     const worst = this.delay.max / 1e6;
+    const admittedPerS = (this.admitted / Math.max(1, now - this.windowStart)) * 1000;
     this.delay.reset();
+    this.admitted = 0;
+    this.windowStart = now;
     const r = this.stats.rate;
-    if (worst > TARGET_MAX_MS) this.stats.rate = Math.max(MIN_RATE, Math.round(r * 0.67));
+    // A stall with nothing admitted (a GC, a burst elsewhere in the thread) is not ours to correct.
+    if (worst > TARGET_MAX_MS && admittedPerS > 0) this.stats.rate = Math.max(MIN_RATE, Math.round(Math.min(r, admittedPerS) * 0.67));
     else if (worst < TARGET_MAX_MS / 2) this.stats.rate = Math.min(MAX_RATE, Math.round(r * 1.1 + 100));
   }
 
