@@ -79,7 +79,7 @@ export function createMetrics(src: {
         for (const s of src.shards()) for (const p of s.stats?.partitions ?? []) this.set({ partition: String(p.partition) }, pick(p));
       },
     });
-  partitionGauge('fleet_consumer_lag', 'Records of the partition not yet processed and acknowledged', (p) => p.lag);
+  partitionGauge('fleet_consumer_lag', 'Records of the partition not yet applied by its actors (undelivered plus delivered-but-unapplied)', (p) => p.lag);
   partitionGauge('fleet_snapshot_age_seconds', 'Seconds since the partition last wrote its snapshots', (p) => (p.lastFlushAt ? (Date.now() - p.lastFlushAt) / 1000 : -1));
   const sinkGauge = (name: string, help: string, pick: (s: SinkStats) => number) =>
     new Gauge({
