@@ -41,6 +41,8 @@ export interface ConnectionContext {
   log: Logger;
   now: () => number;
   stats: TcpListenerStats;
+  /** Records that this connection now speaks for the device; the listener ends an older connection of the same device. */
+  claim?: (deviceId: DeviceId, conn: DeviceConnection) => void;
 }
 
 /** How long an ended connection may take to flush its last answer before it is destroyed. */
@@ -105,6 +107,24 @@ export class DeviceConnection {
   shutdown(): void {
     this.shutdownRequested = true;
     if (!this.running) this.end('listener-closed');
+  }
+
+  /** The device is admitted on this connection, once identified. */
+  get deviceId(): DeviceId | undefined {
+    return this.admittedId;
+  }
+
+  /**
+   * The device identified on a newer connection. It reconnects when it gave
+   * up waiting for an answer here, and resends there whatever this one never
+   * answered; so frames still queued here are stale work (under a reconnect
+   * storm, most of the work) and are dropped. Publishes already handed over
+   * complete; their answer is not sent.
+   */
+  replaced(): void {
+    if (this.ended) return;
+    this.ctx.log.debug(this.who(), 'device reconnected on a newer connection; closing this one');
+    this.end('replaced');
   }
 
   /** Immediate teardown, for a shutdown that outlived its grace period. */
@@ -247,6 +267,7 @@ export class DeviceConnection {
       this.admittedId = id;
       this.ctx.stats.devicesAdmitted++;
       this.ctx.log.info(this.who(), 'device connected');
+      this.ctx.claim?.(id, this);
     }
     if (accept) this.write(accept);
   }

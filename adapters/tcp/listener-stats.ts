@@ -28,7 +28,9 @@ export type CloseReason =
   /** A bug in a session or in the listener: logged, and only this connection pays. */
   | 'internal-error'
   /** The listener is shutting down. */
-  | 'listener-closed';
+  | 'listener-closed'
+  /** The same device identified on a newer connection: it gave up on this one, so what waits here is stale. */
+  | 'replaced';
 
 export interface TcpListenerStats {
   connectionsAccepted: number;
@@ -51,6 +53,7 @@ export function createListenerStats(): TcpListenerStats {
     connectionsRefused: { 'max-connections': 0, 'max-connections-per-address': 0, 'listener-closing': 0 },
     connectionsClosed: {
       'peer-closed': 0,
+      replaced: 0,
       'idle-timeout': 0,
       'protocol-error': 0,
       'too-many-ignored': 0,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { tenantId, type TelemetryRecord } from '../../engine/model/index.ts';
 import { createGt06Session } from '../gt06/session.ts';
-import { ALARM_16, ALARM_16_ANSWER, HEARTBEAT, HEARTBEAT_ANSWER, LOCATION_12, LOGIN, LOGIN_ANSWER, TIME_REQUEST, bytes } from '../gt06/vectors.ts';
+import { ALARM_16, ALARM_16_ANSWER, HEARTBEAT, HEARTBEAT_ANSWER, LOCATION_12, LOGIN, LOGIN_ANSWER, LOGIN_CAPTURE, TIME_REQUEST, bytes } from '../gt06/vectors.ts';
 import { startTcpListener, type TcpListener } from './tcp-listener.ts';
 import { FakeAdmission, FakePublisher, TestDevice, captureLog, eventually, sleep } from './test-kit.ts';
 
@@ -114,6 +114,44 @@ describe('GT06 over TCP', () => {
     expect(publisher.stored).toHaveLength(0);
     publisher.release();
     expect((await d.read(20)).toString('hex').toUpperCase()).toBe(HEARTBEAT_ANSWER.hex + ALARM_16_ANSWER.hex);
+  });
+
+  it('a device that reconnects replaces its older connection, whose queued frames are dropped unanswered', async () => {
+    const { l, publisher, d } = await start();
+    await d.write(bytes(LOGIN));
+    await d.read(10);
+    publisher.hold();
+    // The first location waits for JetStream; the frames behind it wait in the connection's queue.
+    await d.write(Buffer.concat([bytes(LOCATION_12), bytes(HEARTBEAT), bytes(LOCATION_12), bytes(HEARTBEAT)]));
+    await publisher.called(1);
+    // Another terminal connecting changes nothing for this one.
+    const other = await TestDevice.connect(l.port);
+    try {
+      await other.write(bytes(LOGIN_CAPTURE));
+      await other.read(10);
+      expect(l.stats.connectionsClosed.replaced).toBe(0);
+      // The same terminal gives up waiting and comes back on a new connection.
+      const again = await TestDevice.connect(l.port);
+      try {
+        await again.write(bytes(LOGIN));
+        expect((await again.read(10)).toString('hex').toUpperCase()).toBe(LOGIN_ANSWER.hex);
+        await d.waitClosed();
+        expect(l.stats.connectionsClosed.replaced).toBe(1);
+        publisher.release();
+        // The new connection works at once; the old one's queued frames were never handed over.
+        await again.write(bytes(HEARTBEAT));
+        expect((await again.read(10)).toString('hex').toUpperCase()).toBe(HEARTBEAT_ANSWER.hex);
+        await sleep(50);
+        // The old connection had handed over its first location and the heartbeat (locations do not wait
+        // for their publish); the location queued behind the heartbeat's answer never was.
+        expect(publisher.stored.flat()).toHaveLength(3);
+        expect(d.pending().length).toBe(0);
+      } finally {
+        again.destroy();
+      }
+    } finally {
+      other.destroy();
+    }
   });
 
   it('does not answer a heartbeat when an earlier unanswered location failed to publish, and closes', async () => {

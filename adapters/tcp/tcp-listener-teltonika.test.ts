@@ -58,9 +58,16 @@ async function connect(listener: TcpListener): Promise<TestDevice> {
 }
 
 /** A device that has sent its IMEI and been told 0x01. */
-async function identified(listener: TcpListener): Promise<TestDevice> {
+/** Handshake as another device: two connections of one IMEI would be a reconnect, which replaces the older. */
+function handshakeOf(imei: string): Buffer {
+  const len = Buffer.alloc(2);
+  len.writeUInt16BE(imei.length);
+  return Buffer.concat([len, Buffer.from(imei, 'ascii')]);
+}
+
+async function identified(listener: TcpListener, imei?: string): Promise<TestDevice> {
   const d = await connect(listener);
-  await d.write(bytes(IMEI_HANDSHAKE));
+  await d.write(imei === undefined ? bytes(IMEI_HANDSHAKE) : handshakeOf(imei));
   expect((await d.read(1)).toString('hex')).toBe('01');
   return d;
 }
@@ -175,7 +182,7 @@ describe('Teltonika over TCP', () => {
   it('a length claiming 4 GB closes only that connection; another keeps working', async () => {
     const { listener, publisher, lines } = await start();
     const victim = await identified(listener);
-    const other = await identified(listener);
+    const other = await identified(listener, '356307042441014');
     await victim.write(Buffer.from('00000000ffffffff', 'hex'));
     await victim.waitClosed();
     expect(lines.find((l) => l.code === 'frame-too-large')).toMatchObject({ deviceId: IMEI, remote: expect.any(String) });
@@ -183,6 +190,23 @@ describe('Teltonika over TCP', () => {
     expect((await other.read(4)).toString('hex')).toBe('00000001');
     expect(publisher.stored).toHaveLength(1);
     expect(listener.stats.connectionsClosed['protocol-error']).toBe(1);
+    expect(listener.stats.connectionsClosed.replaced).toBe(0);
+  });
+
+  it('a device that reconnects replaces its older connection; the new one is answered', async () => {
+    const { listener, publisher } = await start();
+    const first = await identified(listener);
+    publisher.hold();
+    await first.write(bytes(CODEC8_EXAMPLE_2));
+    await publisher.called(1);
+    // No answer yet: the device gives up and reconnects, resending the packet there.
+    const second = await identified(listener);
+    await first.waitClosed();
+    expect(listener.stats.connectionsClosed.replaced).toBe(1);
+    publisher.release();
+    await second.write(bytes(CODEC8_EXAMPLE_2));
+    expect((await second.read(4)).toString('hex')).toBe('00000001');
+    expect(first.pending().length).toBe(0);
   });
 
   it('enforces maxConnectionsPerAddress and frees the slot when a connection closes', async () => {

@@ -63,6 +63,8 @@ export async function startTcpListener(opts: TcpListenerOptions): Promise<TcpLis
   const sessionLimits = sessionLimitsOf(limits);
   const stats = createListenerStats();
   const log = opts.log.child({ listener: opts.protocol });
+  /** The newest connection of each admitted device. */
+  const byDevice = new Map<string, DeviceConnection>();
   const ctx: ConnectionContext = {
     protocol: opts.protocol,
     tenant: opts.tenant,
@@ -74,6 +76,11 @@ export async function startTcpListener(opts: TcpListenerOptions): Promise<TcpLis
     log,
     now: opts.now ?? Date.now,
     stats,
+    claim: (deviceId, conn) => {
+      const older = byDevice.get(deviceId);
+      byDevice.set(deviceId, conn);
+      if (older !== undefined && older !== conn) older.replaced();
+    },
   };
   const open = new Set<DeviceConnection>();
   const perAddress = new Map<string, number>();
@@ -113,6 +120,7 @@ export async function startTcpListener(opts: TcpListenerOptions): Promise<TcpLis
     const session = opts.createSession(sessionLimits);
     const conn = new DeviceConnection(socket, session, ctx, address, (c) => {
       open.delete(c);
+      if (c.deviceId !== undefined && byDevice.get(c.deviceId) === c) byDevice.delete(c.deviceId);
       if (closing && open.size === 0) onDrained();
       const left = (perAddress.get(c.address) ?? 1) - 1;
       if (left <= 0) perAddress.delete(c.address);
