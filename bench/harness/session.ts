@@ -24,6 +24,12 @@ import type { TimelinePoint } from './result.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** What ClickHouse holds after the drain: rows, and distinct record ids (a duplicate row is a row, not an id). */
+export interface StoreAudit {
+  rows: number;
+  ids: number;
+}
+
 export interface SimSettings {
   devices: number;
   mix: Mix;
@@ -377,7 +383,18 @@ export class BenchSession {
   }
 
   /** Every device back in coverage, everything sent and acknowledged; then wait until the store holds what was acked. */
-  async drain(timeoutMs: number): Promise<{ drained: boolean; seconds: number; acked: number; stored: number; processed: number; totals: HistogramSet; counters: SimCounters }> {
+  async drain(timeoutMs: number): Promise<{
+    drained: boolean;
+    seconds: number;
+    acked: number;
+    stored: number;
+    processed: number;
+    /** Where rows and acknowledged records differ: rows and distinct ids in ClickHouse. */
+    audit: StoreAudit | undefined;
+    deadLetters: number;
+    totals: HistogramSet;
+    counters: SimCounters;
+  }> {
     const t0 = Date.now();
     if (this.platformDied) timeoutMs = 5000; // nothing will be acknowledged any more
     this.sim.send({ type: 'drain', timeoutMs });
@@ -396,7 +413,10 @@ export class BenchSession {
     let lastProgress = Date.now();
     let seen = (m?.stored ?? 0) + (m?.processed ?? 0);
     const cap = this.platformDied ? Date.now() : Date.now() + 15 * 60_000;
-    while (Date.now() < cap && Date.now() - lastProgress < 75_000 && (!m || m.stored < acked || m.processed < acked)) {
+    // Row counts can pass `acked` before the store is done (a device resend stored twice is a row too), so
+    // reaching it only ends the wait once the store has also been quiet for a while.
+    const caughtUp = (): boolean => !!m && m.stored >= acked && m.processed >= acked && Date.now() - lastProgress >= 10_000;
+    while (Date.now() < cap && Date.now() - lastProgress < 75_000 && !caughtUp()) {
       await new Promise((r) => setTimeout(r, 500));
       m = (await scrape(this.platform.http)) ?? m;
       const now = (m?.stored ?? 0) + (m?.processed ?? 0);
@@ -405,11 +425,14 @@ export class BenchSession {
         lastProgress = Date.now();
       }
     }
+    let audit: StoreAudit | undefined;
     if (m && m.stored !== acked && !this.platformDied) {
-      this.opts.log(`the store holds ${m.stored} of ${acked} acknowledged records and made no progress for 75 s`);
-      await this.auditStore(final.snapshot.counters);
+      this.opts.log(`the store holds ${m.stored} rows for ${acked} acknowledged records${m.stored < acked ? ' and made no progress for 75 s' : ''}; counting ids`);
+      audit = await this.auditStore(final.snapshot.counters);
     }
     return {
+      audit,
+      deadLetters: m?.deadLetters ?? 0,
       drained: final.drained && !!m && m.stored >= acked,
       seconds: (Date.now() - t0) / 1000,
       acked,
@@ -421,7 +444,7 @@ export class BenchSession {
   }
 
   /** Where stored and acknowledged differ: per protocol, from ClickHouse itself, into the notes. */
-  private async auditStore(c: SimCounters): Promise<void> {
+  private async auditStore(c: SimCounters): Promise<StoreAudit | undefined> {
     const query =
       "SELECT protocol, count() AS n, uniqExact(record_id) AS ids, countIf(has_position = 0) AS without_position FROM fleetline.records GROUP BY protocol ORDER BY protocol";
     try {
@@ -432,14 +455,18 @@ export class BenchSession {
         signal: AbortSignal.timeout(30_000),
       });
       const body = (await res.json()) as { data?: { protocol: string; n: string; ids: string; without_position: string }[] };
-      const rows = (body.data ?? []).map((r) => `${r.protocol}: ${r.n} rows, ${r.ids} ids, ${r.without_position} without position`);
+      const data = body.data ?? [];
+      const rows = data.map((r) => `${r.protocol}: ${r.n} rows, ${r.ids} ids, ${r.without_position} without position`);
+      const audit = { rows: data.reduce((n, r) => n + Number(r.n), 0), ids: data.reduce((n, r) => n + Number(r.ids), 0) };
       this.notes.push(
         `stored and acknowledged differ. ClickHouse has ${rows.join('; ')}. The devices counted ${Object.entries(c.ackedByProtocol)
           .map(([p, n]) => `${p} ${n}`)
           .join(', ')} acknowledged (gt06 includes ${c.heartbeats} heartbeats, OsmAnd answers reported ${c.platformDuplicates} duplicates)`,
       );
+      return audit;
     } catch (err) {
       this.notes.push(`stored and acknowledged differ; the SQL audit failed: ${String(err)}`);
+      return undefined;
     }
   }
 
