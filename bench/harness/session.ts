@@ -115,21 +115,20 @@ function mergeSets(sets: HistogramSet[]): Record<string, Histogram> {
   return out;
 }
 
-function loopDelays(series: PlatformMetrics[]): Record<string, { max: number; medianOfMax: number; gcMax: number }> {
+type LoopDelay = { max: number; medianOfMax: number; gcMax: number };
+
+/** One thread's per-second maxima over the window: the longest, and the typical second's. */
+function delayOf(perSecondMax: number[], gcMax: number): LoopDelay {
+  const sorted = [...perSecondMax].sort((a, b) => a - b);
+  return { max: sorted.at(-1) ?? 0, medianOfMax: sorted[Math.floor(sorted.length / 2)] ?? 0, gcMax };
+}
+
+function loopDelays(series: PlatformMetrics[]): Record<string, LoopDelay> {
   const per = new Map<string, number[]>();
   for (const m of series) for (const [thread, ms] of Object.entries(m.loopDelayMaxMs)) per.set(thread, [...(per.get(thread) ?? []), ms]);
   return Object.fromEntries(
-    [...per].map(([thread, v]) => {
-      const sorted = [...v].sort((a, b) => a - b);
-      const gcMax = Math.max(0, ...series.map((m) => m.gcPauseMaxMs[thread] ?? 0));
-      return [thread, { max: sorted.at(-1) ?? 0, medianOfMax: sorted[Math.floor(sorted.length / 2)] ?? 0, gcMax }];
-    }),
+    [...per].map(([thread, v]) => [thread, delayOf(v, Math.max(0, ...series.map((m) => m.gcPauseMaxMs[thread] ?? 0)))]),
   );
-}
-
-function simulatorDelays(perSecondMax: number[]): { max: number; medianOfMax: number; gcMax: number } {
-  const sorted = [...perSecondMax].sort((a, b) => a - b);
-  return { max: sorted.at(-1) ?? 0, medianOfMax: sorted[Math.floor(sorted.length / 2)] ?? 0, gcMax: 0 };
 }
 
 export function summaries(h: Record<string, Histogram>): Record<string, LatencySummary> {
@@ -368,7 +367,7 @@ export class BenchSession {
       actorsEnd: m.actors,
       loopDelayMs: {
         ...loopDelays(this.metricsSeries.filter((x) => x.t > mark.metrics.t && x.t <= m.t)),
-        simulator: simulatorDelays(this.samples.slice(mark.sampleIndex + 1).map((x) => x.snap.loopDelayMaxMs ?? 0)),
+        simulator: delayOf(this.samples.slice(mark.sampleIndex + 1).map((x) => x.snap.loopDelayMaxMs ?? 0), 0),
       },
       recordsPerMessage: m.ingestBatches > mark.metrics.ingestBatches ? (m.ingestRecords - mark.metrics.ingestRecords) / (m.ingestBatches - mark.metrics.ingestBatches) : 1,
     };
