@@ -5,6 +5,7 @@ import type { ShardStats } from '../engine/shard/worker-protocol.ts';
 import type { SinkStats } from '../engine/store/store-sink.ts';
 import type { PublisherStats } from '../adapters/ingest/record-publisher.ts';
 import type { AdapterStats } from '../adapters/thread/protocol.ts';
+import type { TcpListenerStats } from '../adapters/tcp/listener-stats.ts';
 import { latestLoopDelay, type LoopDelay } from '../engine/scheduling/loop-delay.ts';
 import type { LiveHubStats } from './live-hub.ts';
 
@@ -142,6 +143,34 @@ export function createMetrics(src: {
       if (a) this.inc(a.throttled);
     },
   });
+  // Device connections per TCP listener, and what ended them: a spike of `replaced` is a reconnect storm, of `idle-timeout` a coverage hole.
+  const tcpListeners = (): [string, TcpListenerStats][] => {
+    const l = src.adapters?.()?.listeners;
+    return l ? [['teltonika', l.teltonika], ['gt06', l.gt06]] : [];
+  };
+  const tcpCounter = (name: string, help: string, labels: string[], pick: (s: TcpListenerStats) => [Record<string, string>, number][]) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['protocol', ...labels],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [protocol, stats] of tcpListeners()) for (const [labels, v] of pick(stats)) this.inc({ protocol, ...labels }, v);
+      },
+    });
+  tcpCounter('fleet_device_connections_total', 'Device TCP connections accepted', [], (s) => [[{}, s.connectionsAccepted]]);
+  tcpCounter('fleet_device_connections_refused_total', 'Device TCP connections refused at accept, by reason', ['reason'], (s) =>
+    Object.entries(s.connectionsRefused).map(([reason, v]) => [{ reason }, v]),
+  );
+  tcpCounter('fleet_device_connections_closed_total', 'Device TCP connections ended, by reason (replaced: the device reconnected)', ['reason'], (s) =>
+    Object.entries(s.connectionsClosed).map(([reason, v]) => [{ reason }, v]),
+  );
+  tcpCounter('fleet_device_protocol_errors_total', 'Device packets ignored or closed on, by error code', ['code'], (s) =>
+    Object.entries(s.protocolErrors).map(([code, v]) => [{ code }, v ?? 0]),
+  );
+  tcpCounter('fleet_device_records_rejected_total', 'Records that failed validation (acknowledged to the device, never published)', [], (s) => [[{}, s.recordsDropped]]);
+  tcpCounter('fleet_device_records_resent_total', 'Records devices sent again after JetStream acknowledged them (answered, not published twice)', [], (s) => [[{}, s.recordsResent]]);
   ingestMetric('gauge', 'fleet_ingest_pending_records', 'Records taken from devices, not yet acknowledged by JetStream', (s) => s.pendingRecords);
   // Per thread, each over its last one-second report.
   const loopDelay = (name: string, help: string, pick: (d: LoopDelay) => number) =>

@@ -20,14 +20,19 @@ export type NormalizeResult = { ok: true; record: TelemetryRecord } | { ok: fals
  * and lane, then validate against the shared schema. A record that fails is
  * skipped with a reason; it never reaches JetStream.
  */
-export function normalizeRecord(tenant: TenantId, decoded: DecodedRecord, receivedAt: number): NormalizeResult {
+export function normalizeRecord(
+  tenant: TenantId,
+  decoded: DecodedRecord,
+  receivedAt: number,
+  id: string = recordIdOf(tenant, decoded),
+): NormalizeResult {
   const critical = isCritical(decoded);
   const candidate = {
     ...decoded,
     tenantId: tenant,
     receivedAt,
     priority: critical ? 'critical' : 'normal',
-    id: recordIdOf(tenant, decoded),
+    id,
   };
   const parsed = TelemetryRecordSchema.safeParse(candidate);
   if (!parsed.success) {

@@ -83,7 +83,10 @@ describe('record publisher', () => {
   it('answers a resend of acknowledged records without publishing them again', async () => {
     const p = new RecordPublisher(js, { partitions: PARTITIONS, lingerMs: 0 });
     const packet = [rec('resender'), rec('resender')];
+    expect(p.resent(packet[0]!.id), 'not acknowledged yet').toBe(false);
     expect(await p.publish(packet)).toEqual({ stored: 2, duplicates: 0 });
+    expect(p.resent(packet[0]!.id)).toBe(true);
+    expect(p.resent('never-published')).toBe(false);
     const last = (await jsm.streams.info(STREAM_IN)).state.last_seq;
     expect(await p.publish([...packet, rec('resender')])).toEqual({ stored: 1, duplicates: 2 });
     const after = await streamRecords(last + 1);

@@ -3,7 +3,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import { MAX_BATCH_RECORDS, pack, partitionOf, type TelemetryRecord, type TenantId } from '../../engine/model/index.ts';
 import { inBatchSubject, urgentSubject } from '../../engine/nats/subjects.ts';
 import { ENVELOPE_OVERHEAD, encodeBatch } from './batch-encoding.ts';
-import { RecentIds } from './recent-ids.ts';
+import { RecentIdFilter } from '../../engine/model/recent-id-filter.ts';
 
 export class PublishError extends Error {
   override readonly name = 'PublishError';
@@ -36,7 +36,12 @@ export interface PublisherOptions {
   /** Kept well under NATS's max_payload (1 MiB by default). */
   maxBytes: number;
   timeoutMs: number;
-  /** Ids remembered to answer a device's resend without publishing it again. */
+  /**
+   * Ids remembered to answer a device's resend without publishing (or pacing)
+   * it again: between this many / 2 and this many, 16 B each. A storm's
+   * resends come a device ACK timeout (~30 s) after the first send, so this
+   * must cover that long at the adapter's highest rate.
+   */
   recentIds: number;
 }
 
@@ -45,7 +50,7 @@ export const DEFAULT_PUBLISHER: Omit<PublisherOptions, 'partitions'> = {
   maxRecords: 500,
   maxBytes: 512 * 1024,
   timeoutMs: 5000,
-  recentIds: 100_000,
+  recentIds: 2_000_000,
 };
 
 export interface PublisherStats {
@@ -106,7 +111,7 @@ export class RecordPublisher {
   private readonly lanes = new Map<string, Lane>();
   private readonly ready = new Set<Lane>();
   private flushScheduled = false;
-  private readonly recent: RecentIds;
+  private readonly recent: RecentIdFilter;
   /** Urgent copies sent ahead (urgentNow), by record id. */
   private readonly early = new Map<string, Promise<unknown>>();
   readonly stats: PublisherStats = { batches: 0, records: 0, duplicates: 0, failedBatches: 0, pendingRecords: 0 };
@@ -123,7 +128,20 @@ export class RecordPublisher {
     const { urgentJs: _urgent, ...rest } = typeof options === 'number' ? { partitions: options, urgentJs: undefined } : options;
     this.opts = { ...DEFAULT_PUBLISHER, ...rest };
     this.opts.maxRecords = Math.min(this.opts.maxRecords, MAX_BATCH_RECORDS);
-    this.recent = new RecentIds(this.opts.recentIds);
+    this.recent = new RecentIdFilter(this.opts.recentIds);
+  }
+
+  /**
+   * True (and counted as a duplicate) when JetStream already acknowledged this
+   * record id here: the device resent it because its ACK came late or was
+   * lost, and it is answered without being paced, validated or published again.
+   * The ids are 64-bit fingerprints: a collision (about one in 10^6 over ten
+   * million records at full memory) would answer a new record as a resend.
+   */
+  resent(id: string): boolean {
+    if (!this.recent.mightContain(id)) return false;
+    this.stats.duplicates++;
+    return true;
   }
 
   publish(records: readonly TelemetryRecord[]): Promise<PublishOutcome> {
@@ -133,7 +151,7 @@ export class RecordPublisher {
       // Counted as one until every record is placed, so an early completion cannot resolve it.
       w.remaining = 1;
       for (const r of records) {
-        if (this.recent.has(r.id)) {
+        if (this.recent.mightContain(r.id)) {
           w.duplicates++;
           continue;
         }

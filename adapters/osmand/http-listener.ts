@@ -2,7 +2,7 @@ import type { Logger } from '../../engine/log.ts';
 import type { TenantId } from '../../engine/model/index.ts';
 import { BodyTooLargeError, json, listen, readBody, send, trackAbort, uWS } from '../../engine/http/uws.ts';
 import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
-import { isCritical, normalizeRecord } from '../ingest/normalize.ts';
+import { takeIn } from '../ingest/intake.ts';
 import { PublishError, type RecordPublisher } from '../ingest/record-publisher.ts';
 import { MAX_BODY_BYTES, parseOsmandRequest } from './parse-request.ts';
 import type { DeviceAdmission } from '../../engine/registry/device-registry.ts';
@@ -28,7 +28,7 @@ export async function startOsmandListener(opts: {
   log: Logger;
   now?: () => number;
 }): Promise<OsmandListener> {
-  const admit = opts.admit ?? (async () => yieldIfDue());
+  const gate = { tenant: opts.tenant, admit: opts.admit ?? (async () => yieldIfDue()), resent: (id: string) => opts.publisher.resent(id) };
   const now = opts.now ?? Date.now;
   const app = uWS.App();
   app.any('/*', (res, req) => {
@@ -60,30 +60,31 @@ export async function startOsmandListener(opts: {
         send(res, abort, json(400, { error: parsed.reason }));
         return;
       }
-      // As on the TCP listeners: ordinary records are paced under load, alarms are not.
-      if (!parsed.records.some(isCritical)) await admit(parsed.records.length);
-      const records = [];
-      for (const decoded of parsed.records) {
-        const n = normalizeRecord(opts.tenant, decoded, receivedAt);
-        if (!n.ok) {
-          opts.log.warn({ protocol: 'osmand', deviceId: decoded.deviceId, reason: n.reason }, 'rejected OsmAnd record');
-          send(res, abort, json(400, { error: n.reason }));
-          return;
-        }
-        records.push(n.record);
+      // As on the TCP listeners: resends are answered at once, ordinary records are paced under load, alarms are not.
+      const { records, resent, rejected } = await takeIn(gate, parsed.records, receivedAt);
+      const bad = rejected[0];
+      if (bad) {
+        opts.log.warn({ protocol: 'osmand', deviceId: bad.deviceId, reason: bad.reason }, 'rejected OsmAnd record');
+        send(res, abort, json(400, { error: bad.reason }));
+        return;
+      }
+      // A parsed request always holds a record; the guard keeps a parser change from becoming a crash.
+      const deviceId = parsed.records[0]?.deviceId;
+      if (deviceId === undefined) {
+        send(res, abort, json(400, { error: 'no location in the request' }));
+        return;
       }
       try {
-        const first = records[0]!;
-        const admission = await opts.admission.admit(first.tenantId, first.deviceId, 'osmand');
+        const admission = await opts.admission.admit(opts.tenant, deviceId, 'osmand');
         if (!admission.admitted) {
-          opts.log.warn({ protocol: 'osmand', deviceId: first.deviceId, reason: admission.reason }, 'device refused');
+          opts.log.warn({ protocol: 'osmand', deviceId, reason: admission.reason }, 'device refused');
           send(res, abort, json(403, { error: admission.reason }));
           return;
         }
         const outcome = await opts.publisher.publish(records);
-        send(res, abort, json(200, { accepted: records.length, duplicates: outcome.duplicates }));
+        send(res, abort, json(200, { accepted: records.length + resent, duplicates: outcome.duplicates + resent }));
       } catch (err) {
-        const e = err instanceof PublishError ? err : new PublishError(records[0]?.deviceId ?? '?', records.length, records.length, err);
+        const e = err instanceof PublishError ? err : new PublishError(deviceId, records.length, records.length, err);
         opts.log.error({ protocol: 'osmand', deviceId: e.deviceId, err: e.message }, 'publish failed; device not acknowledged');
         send(res, abort, json(503, { error: 'records not stored; retry later' }));
       }

@@ -193,7 +193,7 @@ const JsonLocationSchema = z.object({
 
 const JsonBodySchema = z.object({
   device_id: z.string().max(128),
-  location: z.union([JsonLocationSchema, z.array(JsonLocationSchema).max(MAX_LOCATIONS_PER_REQUEST)]),
+  location: z.union([JsonLocationSchema, z.array(JsonLocationSchema).min(1).max(MAX_LOCATIONS_PER_REQUEST)]),
 });
 
 export function parseJsonForm(body: string, receivedAt: number): ParseResult {

@@ -3,6 +3,7 @@ import type { Logger } from '../../engine/log.ts';
 import { DeviceIdSchema, type DecodedRecord, type DeviceId, type Protocol, type TelemetryRecord, type TenantId } from '../../engine/model/index.ts';
 import type { DeviceAdmission } from '../../engine/registry/device-registry.ts';
 import { isCritical, normalizeRecord } from '../ingest/normalize.ts';
+import { takeIn } from '../ingest/intake.ts';
 import type { ConnectionLimits } from './connection-limits.ts';
 import { countProtocolError, type CloseReason, type TcpListenerStats } from './listener-stats.ts';
 import type { ProtocolSession, SessionStep } from './protocol-session.ts';
@@ -36,6 +37,8 @@ export interface ConnectionContext {
   publish: (records: TelemetryRecord[]) => Promise<unknown>;
   /** Paces ordinary records (adapters/ingest/intake-governor.ts); critical ones never wait. */
   admit: (records: number) => Promise<void>;
+  /** True when a record id was already acknowledged (RecordPublisher.resent): the device resent it. */
+  resent?: (id: string) => boolean;
   /** Sends a critical record's urgent copy at once, ahead of the connection's queue (RecordPublisher.urgentNow). */
   urgentNow?: (record: TelemetryRecord) => void;
   log: Logger;
@@ -281,17 +284,13 @@ export class DeviceConnection {
     }
     // Under load ordinary records are paced (a replay burst from thousands of devices must not keep the
     // loop from reading other sockets; the socket stays paused meanwhile); a packet carrying an alarm goes on at once.
-    if (!step.records.some(isCritical)) await this.ctx.admit(step.records.length);
+    const { records, resent, rejected } = await takeIn(this.ctx, step.records, receivedAt);
     if (this.ended) return;
-    const records: TelemetryRecord[] = [];
-    for (const decoded of step.records) {
-      const n = normalizeRecord(this.ctx.tenant, decoded, receivedAt);
-      if (n.ok) records.push(n.record);
-      else {
-        // The session already counted this record in its answer; resending it would not make it valid.
-        this.ctx.stats.recordsDropped++;
-        this.ctx.log.warn({ ...this.who(), deviceTime: decoded.deviceTime, reason: n.reason }, 'record failed validation, dropped');
-      }
+    this.ctx.stats.recordsResent += resent;
+    for (const r of rejected) {
+      // The session already counted this record in its answer; resending it would not make it valid.
+      this.ctx.stats.recordsDropped++;
+      this.ctx.log.warn({ ...this.who(), deviceTime: r.deviceTime, reason: r.reason }, 'record failed validation, dropped');
     }
     if (records.length > 0) {
       let publishing: Promise<unknown>;

@@ -41,6 +41,8 @@ export interface TcpListenerStats {
   recordsPublished: number;
   /** Records that failed normalisation (acknowledged to the device, never published). */
   recordsDropped: number;
+  /** Records the devices sent again after JetStream had acknowledged them (answered, not published twice). */
+  recordsResent: number;
   /** Publishes that threw; each left a device unanswered. */
   publishFailures: number;
   /** Packets the sessions ignored or closed on, by error code. */
@@ -66,6 +68,7 @@ export function createListenerStats(): TcpListenerStats {
     devicesAdmitted: 0,
     recordsPublished: 0,
     recordsDropped: 0,
+    recordsResent: 0,
     publishFailures: 0,
     protocolErrors: {},
   };

@@ -30,7 +30,7 @@ afterEach(async () => {
 });
 
 async function start(
-  opts: { admission?: FakeAdmission; publisher?: FakePublisher; limits?: Partial<ConnectionLimits> } = {},
+  opts: { admission?: FakeAdmission; publisher?: FakePublisher; limits?: Partial<ConnectionLimits>; admit?: (records: number) => Promise<void> } = {},
 ): Promise<{ listener: TcpListener; admission: FakeAdmission; publisher: FakePublisher; lines: ReturnType<typeof captureLog>['lines'] }> {
   const admission = opts.admission ?? new FakeAdmission();
   const publisher = opts.publisher ?? new FakePublisher();
@@ -44,6 +44,8 @@ async function start(
     limits: opts.limits,
     admission,
     publish: publisher.publish,
+    resent: publisher.resent,
+    ...(opts.admit ? { admit: opts.admit } : {}),
     log,
     now: () => 1_700_000_000_000,
   });
@@ -111,6 +113,24 @@ describe('Teltonika over TCP', () => {
     expect(publisher.stored[0]!.map((r) => r.deviceId)).toEqual([IMEI, IMEI]);
     expect(publisher.stored[0]![0]).toMatchObject({ tenantId: 'acme', protocol: 'teltonika', receivedAt: 1_700_000_000_000 });
     expect(listener.stats.recordsPublished).toBe(2);
+  });
+
+  it('a packet resent after its ACK was lost is answered at once, neither paced nor published again', async () => {
+    const paced: number[] = [];
+    const { listener, publisher } = await start({ admit: async (n) => void paced.push(n) });
+    const first = await identified(listener);
+    await first.write(bytes(CODEC8_EXAMPLE_3));
+    expect((await first.read(4)).toString('hex')).toBe('00000002');
+    // The ACK was lost on the way: the device reconnects and sends the same packet, then a new one.
+    const again = await identified(listener);
+    await again.write(bytes(CODEC8_EXAMPLE_3));
+    expect((await again.read(4)).toString('hex')).toBe('00000002');
+    await again.write(bytes(CODEC8_EXAMPLE_2));
+    expect((await again.read(4)).toString('hex')).toBe('00000001');
+    expect(publisher.batches.map((b) => b.length)).toEqual([2, 1]);
+    expect(paced, 'the governor is charged for new records only').toEqual([2, 1]);
+    expect(listener.stats.recordsResent).toBe(2);
+    expect(listener.stats.recordsPublished).toBe(3);
   });
 
   it('a failed publish gets no answer and closes; the device reconnects, resends, and is answered', async () => {

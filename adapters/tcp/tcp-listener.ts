@@ -31,6 +31,8 @@ export interface TcpListenerOptions {
   publish: (records: TelemetryRecord[]) => Promise<unknown>;
   /** Paces ordinary records (adapters/ingest/intake-governor.ts); without it they only wait for the thread's next turn. */
   admit?: (records: number) => Promise<void>;
+  /** True when a record id was already acknowledged (RecordPublisher.resent): the device's resend is answered at once. */
+  resent?: (id: string) => boolean;
   /** Sends a critical record's urgent copy the moment its frame is decoded (RecordPublisher.urgentNow). */
   urgentNow?: (record: TelemetryRecord) => void;
   log: Logger;
@@ -73,6 +75,7 @@ export async function startTcpListener(opts: TcpListenerOptions): Promise<TcpLis
     publish: opts.publish,
     admit: opts.admit ?? (async () => yieldIfDue()),
     ...(opts.urgentNow ? { urgentNow: opts.urgentNow } : {}),
+    ...(opts.resent ? { resent: opts.resent } : {}),
     log,
     now: opts.now ?? Date.now,
     stats,

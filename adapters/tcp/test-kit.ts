@@ -158,6 +158,9 @@ export class FakePublisher {
     return { stored: records.length };
   };
 
+  /** As RecordPublisher.resent: a record id this publisher already stored. */
+  readonly resent = (id: string): boolean => this.stored.some((batch) => batch.some((r) => r.id === id));
+
   hold(): void {
     this.gate = new Promise((resolve) => (this.open = resolve));
   }

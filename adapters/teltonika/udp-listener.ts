@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import type { Logger } from '../../engine/log.ts';
 import { DeviceIdSchema, type TelemetryRecord, type TenantId } from '../../engine/model/index.ts';
 import type { DeviceAdmission } from '../../engine/registry/device-registry.ts';
-import { isCritical, normalizeRecord } from '../ingest/normalize.ts';
+import { takeIn, type IntakeGate } from '../ingest/intake.ts';
 import { LogBudget } from '../tcp/log-budget.ts';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from '../tcp/protocol-session.ts';
 import type { IoFamily } from './io-map.ts';
@@ -44,6 +44,8 @@ export interface TeltonikaUdpListenerOptions {
   publish: (records: TelemetryRecord[]) => Promise<unknown>;
   /** Paces ordinary records (adapters/ingest/intake-governor.ts); critical ones never wait. */
   admit?: (records: number) => Promise<void>;
+  /** True when a record id was already acknowledged (RecordPublisher.resent): the device's resend is answered at once. */
+  resent?: (id: string) => boolean;
   log: Logger;
   limits?: Partial<UdpListenerLimits>;
   /** Which IO table maps the devices' IO ids (default 'fmb'). */
@@ -64,6 +66,8 @@ export interface UdpListenerStats {
   recordsPublished: number;
   /** Failed normalisation: acknowledged (the device counted them) but never published. */
   recordsDropped: number;
+  /** Sent again after JetStream had acknowledged them: answered, not published twice. */
+  recordsResent: number;
   repliesSent: number;
 }
 
@@ -87,6 +91,7 @@ export async function startTeltonikaUdpListener(opts: TeltonikaUdpListenerOption
   const sessionLimits: SessionLimits = { maxFrameBytes: limits.maxFrameBytes, maxRecordsPerPacket: limits.maxRecordsPerPacket };
   const now = opts.now ?? Date.now;
   const log = opts.log.child({ listener: 'teltonika-udp' });
+  const gate: IntakeGate = { tenant: opts.tenant, ...(opts.admit ? { admit: opts.admit } : {}), ...(opts.resent ? { resent: opts.resent } : {}) };
   const stats: UdpListenerStats = {
     datagramsReceived: 0,
     datagramsMalformed: 0,
@@ -96,6 +101,7 @@ export async function startTeltonikaUdpListener(opts: TeltonikaUdpListenerOption
     publishFailures: 0,
     recordsPublished: 0,
     recordsDropped: 0,
+    recordsResent: 0,
     repliesSent: 0,
   };
   const budgets = new Map<BudgetKind, LogBudget>();
@@ -142,15 +148,11 @@ export async function startTeltonikaUdpListener(opts: TeltonikaUdpListenerOption
     if (decoded.skipped.length > 0) {
       limitedLog('record', 'warn', { remote: from, deviceId: imei, skipped: decoded.skipped }, 'records skipped by the decoder (still acknowledged)');
     }
-    if (opts.admit && !decoded.records.some(isCritical)) await opts.admit(decoded.records.length);
-    const records: TelemetryRecord[] = [];
-    for (const rec of decoded.records) {
-      const n = normalizeRecord(opts.tenant, rec, receivedAt);
-      if (n.ok) records.push(n.record);
-      else {
-        stats.recordsDropped++;
-        limitedLog('record', 'warn', { remote: from, deviceId: imei, deviceTime: rec.deviceTime, reason: n.reason }, 'record failed validation, dropped');
-      }
+    const { records, resent, rejected } = await takeIn(gate, decoded.records, receivedAt);
+    stats.recordsResent += resent;
+    for (const r of rejected) {
+      stats.recordsDropped++;
+      limitedLog('record', 'warn', { remote: from, deviceId: imei, deviceTime: r.deviceTime, reason: r.reason }, 'record failed validation, dropped');
     }
     if (records.length > 0) {
       try {

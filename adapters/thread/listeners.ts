@@ -43,12 +43,13 @@ export async function startListeners(
     const governor = new IntakeGovernor();
     closers.push(() => governor.close());
     const admit = (records: number) => governor.admit(records);
+    const resent = (id: string) => publisher.resent(id);
     const osmand = await startOsmandListener({ host: o.host, port: o.ports.osmand, tenant, publisher, admission: registry, admit, log });
     closers.push(() => osmand.close());
 
     const publish = (records: TelemetryRecord[]) => publisher.publish(records);
     const urgentNow = (r: TelemetryRecord) => publisher.urgentNow(r);
-    const common = { host: o.host, tenant, admission: registry, publish, admit };
+    const common = { host: o.host, tenant, admission: registry, publish, admit, resent };
     const limits = { maxConnectionsPerAddress: o.tcpMaxPerAddress };
     const teltonika = await startTcpListener({ ...common, urgentNow, port: o.ports.teltonika, protocol: 'teltonika', limits, createSession: (l) => createTeltonikaSession(l), log });
     closers.push(() => teltonika.close());

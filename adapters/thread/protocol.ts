@@ -1,6 +1,8 @@
 import type { LoopDelay } from '../../engine/scheduling/loop-delay.ts';
 import type { GovernorStats } from '../ingest/intake-governor.ts';
 import type { PublisherStats } from '../ingest/record-publisher.ts';
+import type { TcpListenerStats } from '../tcp/listener-stats.ts';
+import type { UdpListenerStats } from '../teltonika/udp-listener.ts';
 
 /** Every message between the platform (main thread) and the adapters' thread, in one typed union. */
 
@@ -23,8 +25,8 @@ export interface AdapterPorts {
 }
 
 export interface AdapterStats {
-  /** Per listener (teltonika, teltonikaUdp, gt06): counters as listener-stats.ts and udp-listener.ts keep them. */
-  listeners: Record<string, unknown>;
+  /** Per listener: counters as listener-stats.ts and udp-listener.ts keep them. */
+  listeners: { teltonika: TcpListenerStats; gt06: TcpListenerStats; teltonikaUdp: UdpListenerStats };
   ingest: PublisherStats;
   /** The pace of ordinary records (intake-governor.ts). */
   intake: GovernorStats;

@@ -66,6 +66,11 @@ describe('Teltonika store-and-forward across a NATS outage', () => {
     expect(stored).toBe(acked);
     expect(unique).toBe(acked);
     expect(perDevice).toBe(3);
+    // What the person on call sees: the connections the outage cost, by reason.
+    const metrics = await (await fetch(`${p.http}/metrics`)).text();
+    const closedFailed = Number(/^fleet_device_connections_closed_total\{protocol="teltonika",reason="publish-failed"\} (\d+)/m.exec(metrics)?.[1]);
+    expect(closedFailed, 'connections closed because JetStream did not acknowledge').toBeGreaterThanOrEqual(3);
+    expect(Number(/^fleet_device_connections_total\{protocol="teltonika"\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(6);
     for (const d of devices) d.close();
   }, 180_000);
 });

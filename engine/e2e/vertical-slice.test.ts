@@ -47,10 +47,15 @@ async function count(query: string): Promise<number> {
 }
 
   it('accepts OsmAnd positions only once JetStream has them, in both request forms', async () => {
+    const point = (i: number) => ({ id: 'truck-1', timestamp: sec(T0 + i * 10_000), lat: String(52 + i * 0.001), lon: '4.3', speed: '20', bearing: '90' });
     for (let i = 0; i < 3; i++) {
-      const r = await osmand({ id: 'truck-1', timestamp: sec(T0 + i * 10_000), lat: String(52 + i * 0.001), lon: '4.3', speed: '20', bearing: '90' });
+      const r = await osmand(point(i));
       expect(r.status).toBe(200);
     }
+    // A phone that lost the answer sends the point again: answered as a duplicate, not published twice.
+    const again = await osmand(point(2));
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ accepted: 1, duplicates: 1 });
     const json = await fetch(`${p.osmand}/`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -143,6 +148,7 @@ async function count(query: string): Promise<number> {
       ['/?id=x&lat=1&lon=2&timestamp=99999999999999999'],
       ['/', { method: 'POST', body: '{"device_id": "x", "location": {"coords": {"latitude": "north"}}}', headers: { 'content-type': 'application/json' } }],
       ['/', { method: 'POST', body: '{not json', headers: { 'content-type': 'application/json' } }],
+      ['/', { method: 'POST', body: '{"device_id": "x", "location": []}', headers: { 'content-type': 'application/json' } }],
     ];
     for (const [q, init] of bad) {
       const r = await fetch(`${p.osmand}${q}`, init);

@@ -5,7 +5,7 @@ import { readInbound, unpack, type TelemetryRecord } from '../model/index.ts';
 import { STORE_EVENTS_CONSUMER, STORE_RECORDS_CONSUMER } from '../nats/topology.ts';
 import { STREAM_EVENTS, STREAM_IN } from '../nats/subjects.ts';
 import { yieldIfDue } from '../scheduling/turn-budget.ts';
-import { RecentIdFilter } from './recent-id-filter.ts';
+import { RecentIdFilter } from '../model/recent-id-filter.ts';
 import { eventRow, recordRow } from './rows.ts';
 import { sqlInt, sqlString, type TelemetryStore } from './telemetry-store.ts';
 

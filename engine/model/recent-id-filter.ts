@@ -1,15 +1,17 @@
 /**
- * The ids the store sink inserted most recently, as 64-bit fingerprints in two
- * open-addressing tables (the current generation and the one before): it
- * remembers between `capacity` / 2 and `capacity` ids, about 16 bytes each.
+ * Record ids seen most recently, as 64-bit fingerprints in two open-addressing
+ * tables (the current generation and the one before): it remembers between
+ * `capacity` / 2 and `capacity` ids, 16 bytes of `capacity` each, with no
+ * object per id for the garbage collector to trace.
  *
- * It answers "certainly not stored recently" or "maybe stored": a maybe is
- * then looked up in ClickHouse, so a fingerprint collision costs a query,
- * never a record. Looking every id up cost ~6-15 µs of ClickHouse CPU per
- * record (parsing an IN list of thousands of ids); the filter leaves the
- * lookup to the records that can be duplicates: a device's resend after a
- * lost ACK (seconds to minutes later) and JetStream's redeliveries (flagged,
- * and always looked up by the sink).
+ * It answers "certainly not seen recently" or "seen (up to a fingerprint
+ * collision)". The store sink looks every "seen" up in ClickHouse, so there a
+ * collision costs a query, never a record: looking every id up cost ~6-15 µs
+ * of ClickHouse CPU per record (parsing an IN list of thousands of ids), and
+ * the filter leaves the lookup to the records that can be duplicates (a
+ * device's resend after a lost ACK, JetStream's redeliveries). The adapters
+ * answer a "seen" record as a resend without publishing it again
+ * (adapters/ingest/record-publisher.ts).
  */
 export class RecentIdFilter {
   private current: Uint32Array;

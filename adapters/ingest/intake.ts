@@ -1,0 +1,48 @@
+import { recordIdOf, type DecodedRecord, type TelemetryRecord, type TenantId } from '../../engine/model/index.ts';
+import { isCritical, normalizeRecord } from './normalize.ts';
+
+/** What a listener needs to take a packet's records in. */
+export interface IntakeGate {
+  tenant: TenantId;
+  /** Paces ordinary records (intake-governor.ts); without it nothing waits. */
+  admit?: (records: number) => Promise<void>;
+  /** True when JetStream already acknowledged this record id here (RecordPublisher.resent). */
+  resent?: (id: string) => boolean;
+}
+
+export interface RejectedRecord {
+  deviceId: string;
+  deviceTime: number;
+  reason: string;
+}
+
+export interface TakenIn {
+  /** Valid records still to publish, in the packet's order. */
+  records: TelemetryRecord[];
+  /** Records the device sent again after they were acknowledged: answered, not published twice. */
+  resent: number;
+  /** Records that failed validation (each listener decides what that costs the packet). */
+  rejected: RejectedRecord[];
+}
+
+/**
+ * The step between decoding a packet and publishing it, the same for every
+ * listener: resends are set aside first, so that a device replaying what it
+ * already sent (its ACK came late) costs neither pacing nor validation; the
+ * new records then wait their turn in the intake governor, unless the packet
+ * carries an alarm, and are validated.
+ */
+export async function takeIn(gate: IntakeGate, decoded: readonly DecodedRecord[], receivedAt: number): Promise<TakenIn> {
+  const ids = decoded.map((d) => recordIdOf(gate.tenant, d));
+  const known = ids.map((id) => gate.resent?.(id) ?? false);
+  const fresh = known.reduce((n, k) => (k ? n : n + 1), 0);
+  if (fresh > 0 && gate.admit && !decoded.some(isCritical)) await gate.admit(fresh);
+  const taken: TakenIn = { records: [], resent: decoded.length - fresh, rejected: [] };
+  decoded.forEach((d, i) => {
+    if (known[i]) return;
+    const n = normalizeRecord(gate.tenant, d, receivedAt, ids[i]);
+    if (n.ok) taken.records.push(n.record);
+    else taken.rejected.push({ deviceId: d.deviceId, deviceTime: d.deviceTime, reason: n.reason });
+  });
+  return taken;
+}
