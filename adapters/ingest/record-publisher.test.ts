@@ -94,6 +94,17 @@ describe('record publisher', () => {
     p.close();
   });
 
+  it('keeps remembering a record its device keeps resending, however many records come in between', async () => {
+    const p = new RecordPublisher(js, { partitions: PARTITIONS, lingerMs: 0, recentIds: 4 });
+    const old = rec('looping');
+    await p.publish([old]);
+    for (let i = 0; i < 5; i++) {
+      expect(p.resent(old.id), `resend ${i}`).toBe(true);
+      await p.publish([rec('others'), rec('others')]);
+    }
+    p.close();
+  });
+
   it('sends critical records to the urgent lane too', async () => {
     const p = new RecordPublisher(js, { partitions: PARTITIONS, lingerMs: 0 });
     const before = (await jsm.streams.info(STREAM_URGENT)).state.messages;

@@ -140,6 +140,9 @@ export class RecordPublisher {
    */
   resent(id: string): boolean {
     if (!this.recent.mightContain(id)) return false;
+    // Remembered afresh: a device that keeps resending a window whose answer keeps coming late (GT06
+    // answers only heartbeats) must not outlast the filter and get its old records published again.
+    this.recent.add(id);
     this.stats.duplicates++;
     return true;
   }

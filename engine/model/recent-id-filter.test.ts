@@ -23,4 +23,14 @@ describe('recent id filter', () => {
     for (let i = 0; i < 100_000; i++) if (f.mightContain(`other-${i}`)) falsePositives++;
     expect(falsePositives).toBeLessThan(5);
   });
+
+  it('an id added again is remembered afresh, past the generation that would have dropped it', () => {
+    const f = new RecentIdFilter(4);
+    for (const id of ['a', 'b', 'c']) f.add(id); // c starts a new generation: a, b are now the older one
+    f.add('a'); // seen again (a resend): copied into the current generation
+    f.add('d');
+    f.add('e'); // another new generation: the one holding only b is dropped
+    expect(f.mightContain('a')).toBe(true);
+    expect(f.mightContain('b')).toBe(false);
+  });
 });

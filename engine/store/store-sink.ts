@@ -261,7 +261,8 @@ export class StoreSink {
       for (const m of msgs) m.nak(1000);
       throw err;
     }
-    for (const it of toInsert) filter.add(lane.idOf(it));
+    // Duplicates too are remembered afresh: the same resend may come again, later than the filter would reach.
+    for (const it of items) filter.add(lane.idOf(it));
     this.stats.lookedUp += suspects.length;
     this.stats.duplicatesSkipped += items.length - toInsert.length;
     for (const m of msgs) m.ack();
