@@ -1,7 +1,9 @@
+import { Worker } from 'node:worker_threads';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import WebSocket from 'ws';
 import { unpack } from '../../engine/model/wire.ts';
 import type { SimDevice } from './device.ts';
+import type { AlarmSeen } from './alarm-watch-thread.ts';
 import { now, type SimStats } from './stats.ts';
 
 /**
@@ -97,6 +99,7 @@ export class WsObserver {
 
 export class NatsObserver {
   private nc: NatsConnection | undefined;
+  private alarmWatch: Worker | undefined;
 
   constructor(
     private readonly url: string,
@@ -134,31 +137,34 @@ export class NatsObserver {
         }
       })();
     }
-    for (const kind of ['alarm_panic', 'alarm_crash']) {
-      const sub = nc.subscribe(`fleet.out.*.${kind}.*`);
-      void (async () => {
-        for await (const m of sub) {
-          const t = now();
-          try {
-            const e = unpack(m.data) as { deviceId: string; time: number };
-            const d = this.lookup(e.deviceId);
-            const sentAt = d?.alarmSends.get(e.time);
-            if (d && sentAt !== undefined) {
-              d.alarmSends.delete(e.time);
-              this.stats.counters.criticalEvents++;
-              this.stats.record('critical', t - sentAt);
-            }
-          } catch {
-            // ignore
-          }
-        }
-      })();
-    }
+    await this.watchAlarms();
     nc.closed().then((err) => err && this.onError(`NATS observer closed: ${String(err)}`)).catch(() => undefined);
+  }
+
+  /** Alarm events are stamped on arrival in a thread of their own (alarm-watch-thread.ts), matched here. */
+  private watchAlarms(): Promise<void> {
+    const worker = new Worker(new URL('../harness/ts-worker.mjs', import.meta.url), { workerData: { module: '../simulator/alarm-watch-thread.ts', url: this.url } });
+    this.alarmWatch = worker;
+    worker.unref();
+    worker.on('error', (err) => this.onError(`alarm watch thread failed: ${err.message}`));
+    return new Promise((resolve, reject) => {
+      worker.once('error', reject);
+      worker.on('message', (m: AlarmSeen | { ready: true }) => {
+        if ('ready' in m) return resolve();
+        const d = this.lookup(m.deviceId);
+        const sentAt = d?.alarmSends.get(m.time);
+        if (d && sentAt !== undefined) {
+          d.alarmSends.delete(m.time);
+          this.stats.counters.criticalEvents++;
+          this.stats.record('critical', m.at - sentAt);
+        }
+      });
+    });
   }
 
   async close(): Promise<void> {
     await this.nc?.close().catch(() => undefined);
+    await this.alarmWatch?.terminate().catch(() => undefined);
   }
 }
 
