@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
 import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
 
 /**
@@ -11,7 +11,8 @@ import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
  * Every ordinary records packet takes tokens (its record count) before it is
  * normalised; the rate is adjusted every ADJUST_MS from the loop's own delay,
  * its longest one in that time (an alarm arriving during the one long stall
- * waits for all of it): above TARGET_MAX_MS the pace is set to two thirds of
+ * waits for all of it): above TARGET_MAX_MS, in a thread busy most of that
+ * time (BUSY_TO_CUT), the pace is set to two thirds of
  * what was actually admitted in that time (cutting an allowance nobody used
  * would change nothing), below half of it the allowance grows by a tenth. A packet that waits keeps its socket paused, so the device waits for
  * its ACK and sends nothing more meanwhile (store-and-forward: it keeps its
@@ -20,6 +21,13 @@ import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
 
 const ADJUST_MS = 200;
 const TARGET_MAX_MS = 40;
+/**
+ * Share of the window the thread was busy below which a stall is not the
+ * intake's doing: at steady load the thread idles most of the time and its
+ * long stalls are garbage collections, which pacing would not shorten (it
+ * only made devices wait: p99 ACK went from ~100 ms to over a second).
+ */
+const BUSY_TO_CUT = 0.7;
 const MIN_RATE = 500;
 const MAX_RATE = 1_000_000;
 const BURSTS_PER_S = 100;
@@ -41,6 +49,7 @@ export class IntakeGovernor {
   /** Records admitted since windowStart (the adjustment window). */
   private admitted = 0;
   private windowStart = performance.now();
+  private elu: EventLoopUtilization = performance.eventLoopUtilization();
   readonly stats: GovernorStats;
 
   constructor(initialRate = 50_000) {
@@ -109,9 +118,14 @@ export class IntakeGovernor {
     this.delay.reset();
     this.admitted = 0;
     this.windowStart = now;
+    const elu = performance.eventLoopUtilization(this.elu);
+    this.elu = performance.eventLoopUtilization();
     const r = this.stats.rate;
-    // A stall with nothing admitted (a GC, a burst elsewhere in the thread) is not ours to correct.
-    if (worst > TARGET_MAX_MS && admittedPerS > 0) this.stats.rate = Math.max(MIN_RATE, Math.round(Math.min(r, admittedPerS) * 0.67));
+    // A stall with nothing admitted, or in a thread that was mostly idle (a GC, a burst elsewhere in the
+    // thread), is not ours to correct.
+    if (worst > TARGET_MAX_MS && admittedPerS > 0 && elu.utilization >= BUSY_TO_CUT) {
+      this.stats.rate = Math.max(MIN_RATE, Math.round(Math.min(r, admittedPerS) * 0.67));
+    }
     else if (worst < TARGET_MAX_MS / 2) this.stats.rate = Math.min(MAX_RATE, Math.round(r * 1.1 + 100));
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { DeviceId } from './ids.ts';
 import type { DecodedRecord } from './telemetry-record.ts';
 import { recordIdOf } from './record-id.ts';
 
@@ -10,11 +11,11 @@ import { recordIdOf } from './record-id.ts';
 const GOLDEN: [string, DecodedRecord, string][] = [
   [
     'acme',
-    { deviceId: '356307042441013', protocol: 'teltonika', deviceTime: 1_700_000_000_000, position: { lat: 52.1, lon: 4.3, speedKmh: 40, headingDeg: 90 }, attributes: { ignition: true, io239: 1 } } as DecodedRecord,
+    { deviceId: '356307042441013' as DeviceId, protocol: 'teltonika', deviceTime: 1_700_000_000_000, position: { lat: 52.1, lon: 4.3, speedKmh: 40, headingDeg: 90 }, attributes: { ignition: true, io239: 1 } },
     'jiTrr6U_XIvE2NFYv5csNE',
   ],
-  ['acme', { deviceId: 'truck-1', protocol: 'osmand', deviceTime: 1_700_000_005_000, seq: 7, position: { lat: -33.9, lon: 151.2, speedKmh: 0 } } as DecodedRecord, 'pdtQ7wxwORuV9c0kyShCZn'],
-  ['fleet-ü', { deviceId: 'gt06-0868120', protocol: 'gt06', deviceTime: 0, alarms: ['panic'], priority: 'critical' } as DecodedRecord, 'Uj7OfQYH_gSfX2ZuFMmGj6'],
+  ['acme', { deviceId: 'truck-1' as DeviceId, protocol: 'osmand', deviceTime: 1_700_000_005_000, seq: 7, position: { lat: -33.9, lon: 151.2, speedKmh: 0 } }, 'pdtQ7wxwORuV9c0kyShCZn'],
+  ['fleet-ü', { deviceId: 'gt06-0868120' as DeviceId, protocol: 'gt06', deviceTime: 0, alarms: ['panic'], priority: 'critical' }, 'Uj7OfQYH_gSfX2ZuFMmGj6'],
 ];
 
 describe('record id', () => {
@@ -24,7 +25,7 @@ describe('record id', () => {
 
   it('ignores the receive time and changes with the content', () => {
     const [tenant, rec, id] = GOLDEN[0]!;
-    expect(recordIdOf(tenant, { ...rec, receivedAt: 123 } as DecodedRecord)).toBe(id);
+    expect(recordIdOf(tenant, { ...rec, receivedAt: 123 } as DecodedRecord & { receivedAt: number })).toBe(id);
     expect(recordIdOf(tenant, { ...rec, position: { ...rec.position!, speedKmh: 41 } })).not.toBe(id);
     expect(recordIdOf('other', rec)).not.toBe(id);
   });
