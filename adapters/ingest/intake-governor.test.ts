@@ -32,7 +32,8 @@ describe('intake governor', () => {
     const cut = g.stats.rate;
     expect(cut).toBeLessThan(10_000 * 0.67);
     await sleep(1200);
-    expect(g.stats.rate).toBeGreaterThan(cut);
+    // The thread idles: the pace comes back by half each adjustment, not by a tenth.
+    expect(g.stats.rate).toBeGreaterThan(cut * 3);
   });
 
   it('leaves the pace alone for a lone stall in a thread that is mostly idle (a garbage collection)', async () => {

@@ -12,10 +12,11 @@ import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
  * normalised; the rate is adjusted every ADJUST_MS from the loop's own delay,
  * its longest one in that time (an alarm arriving during the one long stall
  * waits for all of it): above TARGET_MAX_MS, in a thread busy most of that
- * time (BUSY_TO_CUT), the pace is set to two thirds of
- * what was actually admitted in that time (cutting an allowance nobody used
- * would change nothing), below half of it the allowance grows by a tenth. A packet that waits keeps its socket paused, so the device waits for
- * its ACK and sends nothing more meanwhile (store-and-forward: it keeps its
+ * time (BUSY_TO_CUT), the pace is set to two thirds of what was actually
+ * admitted in that time (cutting an allowance nobody used would change
+ * nothing); below half of it, or in a thread mostly idle, the allowance grows
+ * by a tenth (by half when the thread idles most of the time). A packet that
+ * waits keeps its socket paused, so the device waits for its ACK and sends nothing more meanwhile (store-and-forward: it keeps its
  * records). Critical records (panic, crash) never wait.
  */
 
@@ -125,8 +126,12 @@ export class IntakeGovernor {
     // thread), is not ours to correct.
     if (worst > TARGET_MAX_MS && admittedPerS > 0 && elu.utilization >= BUSY_TO_CUT) {
       this.stats.rate = Math.max(MIN_RATE, Math.round(Math.min(r, admittedPerS) * 0.67));
+    } else if (worst < TARGET_MAX_MS / 2 || elu.utilization < BUSY_TO_CUT) {
+      // A thread idling half the time while packets wait for their turn is paced far too low (after a
+      // power-on wave, say): the pace comes back within a second or two, not in tens of seconds.
+      const factor = elu.utilization < BUSY_TO_CUT / 2 ? 1.5 : 1.1;
+      this.stats.rate = Math.min(MAX_RATE, Math.round(r * factor + 100));
     }
-    else if (worst < TARGET_MAX_MS / 2) this.stats.rate = Math.min(MAX_RATE, Math.round(r * 1.1 + 100));
   }
 
   close(): void {
