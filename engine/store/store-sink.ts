@@ -18,7 +18,7 @@ import { sqlInt, sqlString, type TelemetryStore } from './telemetry-store.ts';
  * skipped if it is. That is every id of a redelivered message (we crashed or
  * failed between insert and ack), every id the recent-id filter may have seen
  * (a device resending after a lost ACK, an event re-derived by a replay: the
- * filter remembers the last ~1-2 million ids, recent-id-filter.ts, and is
+ * filter remembers the last ~2-4 million ids, recent-id-filter.ts, and is
  * loaded at start with what was stored in the last ten minutes), and every id
  * while that load has not succeeded. An id older than all that which comes
  * again is collapsed by ReplacingMergeTree (`FINAL` is exact), not by the sink.
@@ -50,9 +50,15 @@ interface Lane<T> {
   insert(store: TelemetryStore, items: T[]): Promise<void>;
 }
 
-/** Ids remembered by the de-duplication filter (recent-id-filter.ts): ~16 B each. */
-const RECENT_RECORD_IDS = 2_000_000;
+/**
+ * Ids remembered by the de-duplication filter (recent-id-filter.ts): 16 B each, 64 MB. In a 10,000-device
+ * reconnect storm (13k rec/s) 2 M left ~200 GT06 resends stored twice, 4 M about 60: a device can come
+ * back with records JetStream took minutes earlier.
+ */
+const RECENT_RECORD_IDS = 4_000_000;
 const RECENT_EVENT_IDS = 250_000;
+/** At most this many record ids are loaded at start (one query, the ids held as strings meanwhile). */
+const PRELOAD_RECORD_IDS = 1_000_000;
 /** At start the filter learns the ids stored this recently (what a device may resend after a restart). */
 const PRELOAD_WINDOW_MS = 10 * 60_000;
 /** SQL text of one id lookup, under ClickHouse's max_query_size (256 KiB). */
@@ -147,7 +153,7 @@ export class StoreSink {
     if (this.preloaded.has(lane.table)) return true;
     const since = this.now() - PRELOAD_WINDOW_MS;
     const timeColumn = lane.table === 'records' ? 'received_at_ms' : lane.timeColumn;
-    const limit = lane.table === 'records' ? RECENT_RECORD_IDS / 2 : RECENT_EVENT_IDS / 2;
+    const limit = lane.table === 'records' ? PRELOAD_RECORD_IDS : RECENT_EVENT_IDS / 2;
     try {
       const rows = await this.store.select<{ id: string }>(
         `SELECT ${lane.idColumn} AS id FROM ${this.store.database}.${lane.table} WHERE ${timeColumn} >= ${sqlInt(since)} ` +
