@@ -16,8 +16,9 @@ import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
  * admitted in that time (cutting an allowance nobody used would change
  * nothing); below half of it, or in a thread mostly idle, the allowance grows
  * by a tenth (by half when the thread idles most of the time). A packet that
- * waits keeps its socket paused, so the device waits for its ACK and sends nothing more meanwhile (store-and-forward: it keeps its
- * records). Critical records (panic, crash) never wait.
+ * waits keeps its socket paused, so the device waits for its ACK and sends
+ * nothing more meanwhile (store-and-forward: it keeps its records). Critical
+ * records (panic, crash) never wait.
  */
 
 const ADJUST_MS = 200;
