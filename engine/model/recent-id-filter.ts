@@ -1,17 +1,17 @@
+import { fingerprint, fingerprintOf } from './id-fingerprint.ts';
+
 /**
  * Record ids seen most recently, as 64-bit fingerprints in two open-addressing
  * tables (the current generation and the one before): it remembers between
  * `capacity` / 2 and `capacity` ids, 16 bytes of `capacity` each, with no
  * object per id for the garbage collector to trace.
  *
- * It answers "certainly not seen recently" or "seen (up to a fingerprint
- * collision)". The store sink looks every "seen" up in ClickHouse, so there a
- * collision costs a query, never a record: looking every id up cost ~6-15 µs
- * of ClickHouse CPU per record (parsing an IN list of thousands of ids), and
- * the filter leaves the lookup to the records that can be duplicates (a
- * device's resend after a lost ACK, JetStream's redeliveries). The adapters
- * answer a "seen" record as a resend without publishing it again
- * (adapters/ingest/record-publisher.ts).
+ * It answers "certainly not seen recently" or "seen" up to a fingerprint
+ * collision (one in 2^64 per pair of ids): the adapters answer a "seen"
+ * record as a resend without publishing it again
+ * (adapters/ingest/record-publisher.ts), so a wrong "seen" would lose a
+ * record. The store sink, which confirms every "seen" in ClickHouse, uses the
+ * ten times denser StoredIdFilter instead.
  */
 export class RecentIdFilter {
   private current: Uint32Array;
@@ -31,16 +31,14 @@ export class RecentIdFilter {
   }
 
   mightContain(id: string): boolean {
-    fingerprint(id);
-    const a = fpA;
-    const b = fpB;
+    fingerprintOf(id);
+    const { a, b } = fingerprint;
     return this.find(this.current, a, b) || this.find(this.previous, a, b);
   }
 
   add(id: string): void {
-    fingerprint(id);
-    const a = fpA;
-    const b = fpB;
+    fingerprintOf(id);
+    const { a, b } = fingerprint;
     if (this.find(this.current, a, b)) return;
     if (this.count >= this.perGeneration) {
       const old = this.previous;
@@ -69,21 +67,4 @@ export class RecentIdFilter {
       if (x === a && y === b) return true;
     }
   }
-}
-
-let fpA = 0;
-let fpB = 0;
-
-/** Two independent 32-bit FNV-1a variants into fpA/fpB (no allocation per id); (0, 0) marks an empty slot, so it is never produced. */
-function fingerprint(id: string): void {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ id.length;
-  for (let i = 0; i < id.length; i++) {
-    const c = id.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  fpA = a >>> 0 || 1;
-  fpB = b >>> 0;
 }

@@ -5,7 +5,7 @@ import { readInbound, unpack, type TelemetryRecord } from '../model/index.ts';
 import { STORE_EVENTS_CONSUMER, STORE_RECORDS_CONSUMER } from '../nats/topology.ts';
 import { STREAM_EVENTS, STREAM_IN } from '../nats/subjects.ts';
 import { yieldIfDue } from '../scheduling/turn-budget.ts';
-import { RecentIdFilter } from '../model/recent-id-filter.ts';
+import { StoredIdFilter } from '../model/stored-id-filter.ts';
 import { eventRow, recordRow } from './rows.ts';
 import { sqlInt, sqlString, type TelemetryStore } from './telemetry-store.ts';
 
@@ -16,9 +16,9 @@ import { sqlInt, sqlString, type TelemetryStore } from './telemetry-store.ts';
  *
  * Exactly once: an id that may already be stored is looked up first and
  * skipped if it is. That is every id of a redelivered message (we crashed or
- * failed between insert and ack), every id the recent-id filter may have seen
+ * failed between insert and ack), every id the stored-id filter may have seen
  * (a device resending after a lost ACK, an event re-derived by a replay: the
- * filter remembers the last ~2-4 million ids, recent-id-filter.ts, and is
+ * filter remembers the last 12-24 million ids, stored-id-filter.ts, and is
  * loaded at start with what was stored in the last ten minutes), and every id
  * while that load has not succeeded. An id older than all that which comes
  * again is collapsed by ReplacingMergeTree (`FINAL` is exact), not by the sink.
@@ -51,14 +51,15 @@ interface Lane<T> {
 }
 
 /**
- * Ids remembered by the de-duplication filter (recent-id-filter.ts): 16 B each, 64 MB. In a 10,000-device
- * reconnect storm (13k rec/s) 2 M left ~200 GT06 resends stored twice, 4 M about 60: a device can come
- * back with records JetStream took minutes earlier.
+ * Ids remembered by the de-duplication filter (stored-id-filter.ts): 1.5 B each, 36 MB, ~30 minutes at
+ * 13k rec/s. In a 10,000-device reconnect storm a filter of the last 2 M ids left ~200 GT06 resends stored
+ * twice, 4 M about 60: a device can come back with records JetStream took minutes earlier.
  */
-const RECENT_RECORD_IDS = 4_000_000;
-const RECENT_EVENT_IDS = 250_000;
+const RECENT_RECORD_IDS = 24_000_000;
+const RECENT_EVENT_IDS = 2_000_000;
 /** At most this many record ids are loaded at start (one query, the ids held as strings meanwhile). */
 const PRELOAD_RECORD_IDS = 1_000_000;
+const PRELOAD_EVENT_IDS = 125_000;
 /** At start the filter learns the ids stored this recently (what a device may resend after a restart). */
 const PRELOAD_WINDOW_MS = 10 * 60_000;
 /** SQL text of one id lookup, under ClickHouse's max_query_size (256 KiB). */
@@ -122,7 +123,7 @@ export class StoreSink {
   readonly stats: SinkStats = { recordsStored: 0, eventsStored: 0, duplicatesSkipped: 0, lookedUp: 0, batches: 0, lastBatchMs: 0, failures: 0, storeUp: true };
   private stopping = false;
   private loops: Promise<void>[] = [];
-  private readonly filters = { records: new RecentIdFilter(RECENT_RECORD_IDS), events: new RecentIdFilter(RECENT_EVENT_IDS) };
+  private readonly filters = { records: new StoredIdFilter(RECENT_RECORD_IDS), events: new StoredIdFilter(RECENT_EVENT_IDS) };
   private readonly preloaded = new Set<'records' | 'events'>();
 
   constructor(
@@ -153,7 +154,7 @@ export class StoreSink {
     if (this.preloaded.has(lane.table)) return true;
     const since = this.now() - PRELOAD_WINDOW_MS;
     const timeColumn = lane.table === 'records' ? 'received_at_ms' : lane.timeColumn;
-    const limit = lane.table === 'records' ? PRELOAD_RECORD_IDS : RECENT_EVENT_IDS / 2;
+    const limit = lane.table === 'records' ? PRELOAD_RECORD_IDS : PRELOAD_EVENT_IDS;
     try {
       const rows = await this.store.select<{ id: string }>(
         `SELECT ${lane.idColumn} AS id FROM ${this.store.database}.${lane.table} WHERE ${timeColumn} >= ${sqlInt(since)} ` +

@@ -1,0 +1,88 @@
+import { fingerprint, fingerprintOf } from './id-fingerprint.ts';
+
+/** Bits set per id, all inside one 512-bit block (one cache line): a lookup costs one memory miss per generation. */
+const BITS_PER_ID_SET = 8;
+const BLOCK_WORDS = 16;
+const TWO_32 = 4_294_967_296;
+
+/**
+ * Ids stored over a long horizon, for the store's exactly-once check: a
+ * generational blocked Bloom filter (the current generation and the one
+ * before, each holding `capacity` / 2 ids at `bitsPerId` bits, ~1.5 B an id
+ * at the default 12 bits against 16 B in RecentIdFilter).
+ *
+ * "Certainly not stored" is exact; "maybe stored" is wrong for ~1 % of new
+ * ids, and the store sink looks every "maybe" up in ClickHouse, so a false
+ * answer costs a lookup, never a record. What it buys is reach: a GT06
+ * device in a reconnect storm resends its unconfirmed window minutes after
+ * JetStream took it, and a filter holding the last 2-4 M ids (five minutes at
+ * 13k rec/s) let ~60 of those be stored twice; at 24 M ids it is half an hour.
+ */
+export class StoredIdFilter {
+  private current: Int32Array;
+  private previous: Int32Array;
+  private count = 0;
+  private readonly blocks: number;
+  private readonly perGeneration: number;
+
+  constructor(capacity: number, bitsPerId = 12) {
+    this.perGeneration = Math.max(1, Math.floor(capacity / 2));
+    this.blocks = Math.max(1, Math.ceil((this.perGeneration * bitsPerId) / (BLOCK_WORDS * 32)));
+    this.current = new Int32Array(this.blocks * BLOCK_WORDS);
+    this.previous = new Int32Array(this.blocks * BLOCK_WORDS);
+  }
+
+  /** Bytes held by both generations. */
+  get bytes(): number {
+    return this.current.byteLength + this.previous.byteLength;
+  }
+
+  mightContain(id: string): boolean {
+    fingerprintOf(id);
+    return this.has(this.current) || this.has(this.previous);
+  }
+
+  add(id: string): void {
+    fingerprintOf(id);
+    if (this.has(this.current)) return;
+    if (this.count >= this.perGeneration) {
+      const old = this.previous;
+      this.previous = this.current;
+      this.current = old;
+      this.current.fill(0);
+      this.count = 0;
+    }
+    const base = this.blockOf(fingerprint.a);
+    let h = fingerprint.b;
+    const step = stepOf(fingerprint.a, fingerprint.b);
+    for (let k = 0; k < BITS_PER_ID_SET; k++) {
+      const bit = h >>> 23;
+      this.current[base + (bit >>> 5)]! |= 1 << (bit & 31);
+      h = (h + step) >>> 0;
+    }
+    this.count++;
+  }
+
+  private has(t: Int32Array): boolean {
+    const base = this.blockOf(fingerprint.a);
+    let h = fingerprint.b;
+    const step = stepOf(fingerprint.a, fingerprint.b);
+    for (let k = 0; k < BITS_PER_ID_SET; k++) {
+      const bit = h >>> 23;
+      if ((t[base + (bit >>> 5)]! & (1 << (bit & 31))) === 0) return false;
+      h = (h + step) >>> 0;
+    }
+    return true;
+  }
+
+  private blockOf(a: number): number {
+    return Math.floor((a * this.blocks) / TWO_32) * BLOCK_WORDS;
+  }
+}
+
+/** The stride between an id's bit positions (double hashing), odd so the eight positions differ. */
+function stepOf(a: number, b: number): number {
+  let s = Math.imul(b ^ (b >>> 16) ^ a, 0x85ebca6b);
+  s ^= s >>> 13;
+  return (s | 1) >>> 0;
+}
