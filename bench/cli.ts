@@ -37,7 +37,8 @@ flags:
   --mix SPEC           e.g. osmand=0.4,teltonika=0.4,gt06=0.2 (the default)
   --rate-scale X       steady/smoke/scale: divide reporting intervals by X; peak: first step
   --sizes LIST         scale: fleet sizes, e.g. 1000,10000,100000
-  --warmup S           seconds before measuring
+  --warmup S           seconds before measuring (steady, peak, scale: at least S, then until the fleet has settled)
+  --settle-max S       steady, peak, scale: longest wait for the fleet to settle after --warmup (0: a fixed warm-up)
   --max-steps N        peak: at most N steps (default 8)
   --backlog S          reconnect-storm: seconds of records each returning device holds (default 3600)
   --ceiling-duration S seconds of the raw JetStream ceiling (default 10; 0 skips it)
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
       'rate-scale': { type: 'string' },
       sizes: { type: 'string' },
       warmup: { type: 'string' },
+      'settle-max': { type: 'string' },
       'max-steps': { type: 'string' },
       'ceiling-duration': { type: 'string' },
       partitions: { type: 'string' },
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
     ...(v['rate-scale'] ? { rateScale: num('rate-scale', v['rate-scale'], 1, { min: 0.01 }) } : {}),
     ...(v.sizes ? { sizes: intList('sizes', v.sizes).filter((n, i, a) => a.indexOf(n) === i && n > 0) } : {}),
     ...(v.warmup ? { warmupS: num('warmup', v.warmup, 0, { min: 0 }) } : {}),
+    ...(v['settle-max'] ? { settleMaxS: num('settle-max', v['settle-max'], 0, { min: 0 }) } : {}),
     ...(v['max-steps'] ? { maxSteps: num('max-steps', v['max-steps'], 8, { min: 1, int: true }) } : {}),
     ...(v.backlog ? { backlogS: num('backlog', v.backlog, 3600, { min: 0, int: true }) } : {}),
     ...(v['heap-devices'] ? { heapDevices: num('heap-devices', v['heap-devices'], 0, { min: 0, int: true }) } : {}),

@@ -10,6 +10,7 @@ import { openFileLimits } from './args.ts';
 import type { ProcUsage } from './proc-stats.ts';
 import type { BenchResult, PeakStep, ScaleStep } from './result.ts';
 import { BenchSession, summaries, type SimSettings, type WindowStats } from './session.ts';
+import { settleFleet } from './settle.ts';
 
 /**
  * The scenarios. Each measures the raw JetStream ceiling and the heap of a
@@ -31,6 +32,8 @@ export interface ScenarioOptions {
   shards: number;
   ceilingS: number;
   warmupS?: number;
+  /** steady, peak, scale: after warmupS, wait at most this long for the fleet to settle (settle.ts); 0 = fixed warm-up. */
+  settleMaxS?: number;
   rateScale?: number;
   sizes?: number[];
   maxSteps?: number;
@@ -45,6 +48,17 @@ export interface ScenarioOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A fixed warm-up, then (settleMaxS > 0) until the fleet has come through its power-on; the outcome goes to the notes. */
+async function warmUp(session: BenchSession, devices: number, warmupS: number, settleMaxS: number, o: ScenarioOptions, notes: string[]): Promise<void> {
+  if (settleMaxS <= 0) {
+    await sleep(warmupS * 1000);
+    return;
+  }
+  const r = await settleFleet(session.timeline, devices, { minS: warmupS, maxS: warmupS + settleMaxS, log: o.log });
+  o.log(r.note);
+  notes.push(r.note);
+}
 const EMPTY: LatencySummary = new Histogram().summary();
 
 /** Run the heap-per-actor measurement in its own process (it needs --expose-gc and a quiet heap). */
@@ -223,8 +237,9 @@ function platformEnv(o: ScenarioOptions): Record<string, string> {
       ? {
           NODE_OPTIONS: `--import ${path.join(ROOT, 'bench/harness/cpu-profile-hook.mjs')}`,
           BENCH_CPU_PROF_DIR: o.cpuProfDir,
-          // platform start-up, warm-up and the measured window (peak: every step)
-          BENCH_CPU_PROF_MS: String(((o.warmupS ?? 15) + (o.durationS ?? 60) * (o.maxSteps ?? 1) + 2) * 1000),
+          // platform start-up, warm-up (settling included: up to settleMaxS) and the measured window
+          // (peak: every step); a profile still running when the platform stops is written on exit
+          BENCH_CPU_PROF_MS: String(((o.warmupS ?? 15) + (o.settleMaxS ?? 600) + (o.durationS ?? 60) * (o.maxSteps ?? 1) + 2) * 1000),
         }
       : {}),
   };
@@ -252,7 +267,7 @@ function livePartitions(o: ScenarioOptions): string | undefined {
 }
 
 /** smoke and steady: realistic intervals, warm up, measure, drain. */
-async function steadyLike(scenario: Scenario, o: ScenarioOptions, defaults: { devices: number; durationS: number; warmupS: number; alarmsPerMin?: number; deadZones?: number }): Promise<BenchResult> {
+async function steadyLike(scenario: Scenario, o: ScenarioOptions, defaults: { devices: number; durationS: number; warmupS: number; settleMaxS: number; alarmsPerMin?: number; deadZones?: number }): Promise<BenchResult> {
   const startedAt = new Date();
   const devices = o.devices ?? defaults.devices;
   const durationS = o.durationS ?? defaults.durationS;
@@ -270,8 +285,9 @@ async function steadyLike(scenario: Scenario, o: ScenarioOptions, defaults: { de
   const session = await BenchSession.start({ platformEnv: platformEnv(o), sim, log: o.log, ...sessionFiles(o) });
   try {
     const warmupS = o.warmupS ?? defaults.warmupS;
-    o.log(`warming up ${warmupS} s, then measuring ${durationS} s`);
-    await sleep(warmupS * 1000);
+    const settleMaxS = o.settleMaxS ?? defaults.settleMaxS;
+    o.log(`warming up ${warmupS} s${settleMaxS > 0 ? ` (then up to ${settleMaxS} s more until the fleet has settled)` : ''}, then measuring ${durationS} s`);
+    await warmUp(session, devices, warmupS, settleMaxS, o, notes);
     const mark = await session.mark();
     await sleep(durationS * 1000);
     const window = await session.end(mark);
@@ -376,7 +392,8 @@ async function peak(o: ScenarioOptions): Promise<BenchResult> {
   };
   const session = await BenchSession.start({ platformEnv: platformEnv(o), sim, log: o.log, ...sessionFiles(o) });
   try {
-    await sleep((o.warmupS ?? 15) * 1000);
+    o.log(`warming up until the fleet has settled (at most ${(o.warmupS ?? 15) + (o.settleMaxS ?? 600)} s)`);
+    await warmUp(session, devices, o.warmupS ?? 15, o.settleMaxS ?? 600, o, notes);
     const steps: PeakStep[] = [];
     const windows: WindowStats[] = [];
     let scale = o.rateScale ?? 1;
@@ -450,7 +467,7 @@ async function scale(o: ScenarioOptions): Promise<BenchResult> {
     const session = await BenchSession.start({ platformEnv: platformEnv(o), sim, log: o.log, ...sessionFiles(o, `-${devices}`) });
     try {
       // Every device reports once within its first 10 s; give the big fleets time to connect and settle.
-      await sleep((o.warmupS ?? Math.min(60, 15 + devices / 5000)) * 1000);
+      await warmUp(session, devices, o.warmupS ?? Math.min(60, 15 + devices / 5000), o.settleMaxS ?? 300, o, notes);
       const mark = await session.mark();
       await sleep(durationS * 1000);
       const w = await session.end(mark);
@@ -515,9 +532,9 @@ export async function runScenario(name: Scenario, o: ScenarioOptions): Promise<B
 async function runScenarioAlone(name: Scenario, o: ScenarioOptions): Promise<BenchResult> {
   switch (name) {
     case 'smoke':
-      return steadyLike('smoke', { ...o, ceilingS: Math.min(o.ceilingS, 3) }, { devices: 200, durationS: 15, warmupS: 5, alarmsPerMin: 60, deadZones: 0.05 });
+      return steadyLike('smoke', { ...o, ceilingS: Math.min(o.ceilingS, 3) }, { devices: 200, durationS: 15, warmupS: 5, settleMaxS: 0, alarmsPerMin: 60, deadZones: 0.05 });
     case 'steady':
-      return steadyLike('steady', o, { devices: 20_000, durationS: 60, warmupS: 30 });
+      return steadyLike('steady', o, { devices: 20_000, durationS: 60, warmupS: 30, settleMaxS: 120 });
     case 'reconnect-storm':
       return reconnectStorm(o);
     case 'peak':

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import type { TimelinePoint } from './result.ts';
+import { fleetSettled } from './settle.ts';
+
+const point = (p: Partial<TimelinePoint>): TimelinePoint => ({
+  t: 0, ackedPerS: 1700, processedPerS: 1700, storedPerS: 1700, generatedPerS: 1720, lag: 300, actors: 19_990, backlog: 0,
+  p99AckMs: 100, p99WsMs: 150, p99CriticalMs: 20, platformRssBytes: 0, ...p,
+});
+const seconds = (n: number, p: Partial<TimelinePoint>) => Array.from({ length: n }, (_, i) => point({ t: i, ...p }));
+
+describe('fleet settled', () => {
+  it('is settled when every device has an actor, is acknowledged as fast as it records, and lag is small', () => {
+    expect(fleetSettled(seconds(10, {}), 20_000)).toEqual({ settled: true, why: '' });
+  });
+
+  it('waits for the power-on wave: devices without an actor, acknowledgements behind, lag growing', () => {
+    expect(fleetSettled(seconds(10, { actors: 12_000 }), 20_000).why).toContain('12000 of 20000 devices');
+    expect(fleetSettled(seconds(10, { ackedPerS: 900 }), 20_000).why).toContain('acked 900 of 1720');
+    expect(fleetSettled(seconds(10, { lag: 60_000 }), 20_000).why).toContain('consumer lag 60000');
+  });
+
+  it('judges the mean of the last seconds, not one, and needs a few of them', () => {
+    const slowSecond = [...seconds(9, {}), point({ ackedPerS: 1000 })];
+    expect(fleetSettled(slowSecond, 20_000).settled).toBe(true);
+    expect(fleetSettled(seconds(3, {}), 20_000)).toEqual({ settled: false, why: 'starting' });
+  });
+});

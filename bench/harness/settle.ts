@@ -1,0 +1,60 @@
+import type { TimelinePoint } from './result.ts';
+
+/** Seconds of timeline judged at once: one slow second must not pass or fail the fleet. */
+const SETTLE_WINDOW = 5;
+
+/**
+ * Whether a fleet has come through its power-on. Every simulated device
+ * reports within its first 10 s, and a new device costs the platform far more
+ * than its next record (registry admission, a snapshot lookup that misses,
+ * a new actor), so a fleet of 100,000 takes minutes to be admitted; measuring
+ * before then measures the power-on wave, not the fleet's rate.
+ *
+ * Settled: nearly every device has a live actor (devices starting in a dead
+ * zone come back within a minute), the devices are acknowledged about as
+ * fast as they record, and the engine's consumer lag is a few seconds of
+ * that rate at most. Judged on the mean of the last SETTLE_WINDOW seconds.
+ */
+export function fleetSettled(points: readonly TimelinePoint[], devices: number): { settled: boolean; why: string } {
+  const last = points.slice(-SETTLE_WINDOW);
+  if (last.length < SETTLE_WINDOW) return { settled: false, why: 'starting' };
+  const mean = (f: (p: TimelinePoint) => number) => last.reduce((s, p) => s + f(p), 0) / last.length;
+  const actors = last.at(-1)!.actors;
+  const acked = mean((p) => p.ackedPerS);
+  const generated = mean((p) => p.generatedPerS);
+  const lag = last.at(-1)!.lag;
+  const reasons: string[] = [];
+  if (actors < 0.97 * devices) reasons.push(`${actors} of ${devices} devices have an actor`);
+  if (acked < 0.9 * generated) reasons.push(`acked ${Math.round(acked)} of ${Math.round(generated)} recorded/s`);
+  if (lag > Math.max(2000, 3 * acked)) reasons.push(`consumer lag ${lag}`);
+  return { settled: reasons.length === 0, why: reasons.join(', ') };
+}
+
+/**
+ * Waits at least `minS` and until the fleet is settled (fleetSettled), at most
+ * `maxS`; says how long it took and whether it settled, for the result's notes.
+ */
+export async function settleFleet(
+  timeline: readonly TimelinePoint[],
+  devices: number,
+  opts: { minS: number; maxS: number; log: (m: string) => void },
+): Promise<{ seconds: number; settled: boolean; note: string }> {
+  const t0 = Date.now();
+  const elapsed = () => (Date.now() - t0) / 1000;
+  let lastLog = 0;
+  let verdict = fleetSettled(timeline, devices);
+  while (elapsed() < opts.maxS) {
+    await new Promise((r) => setTimeout(r, 1000));
+    verdict = fleetSettled(timeline, devices);
+    if (elapsed() >= opts.minS && verdict.settled) break;
+    if (elapsed() - lastLog >= 15 && !verdict.settled) {
+      lastLog = elapsed();
+      opts.log(`warming up (${Math.round(elapsed())} s): ${verdict.why}`);
+    }
+  }
+  const seconds = Math.round(elapsed());
+  const note = verdict.settled
+    ? `warm-up: the fleet settled after ${seconds} s (every device reporting, acknowledged as fast as recorded, consumer lag small)`
+    : `warm-up: the fleet had not settled after ${seconds} s (${verdict.why}); the window measures it unsettled`;
+  return { seconds, settled: verdict.settled, note };
+}
