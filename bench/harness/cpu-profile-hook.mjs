@@ -1,6 +1,7 @@
 // Loaded with NODE_OPTIONS="--import .../cpu-profile-hook.mjs" (node refuses --cpu-prof in NODE_OPTIONS):
 // profiles this thread (main or worker) with the inspector from the moment it starts, for
-// BENCH_CPU_PROF_MS milliseconds, then writes BENCH_CPU_PROF_DIR/<pid>-<thread>.cpuprofile.
+// BENCH_CPU_PROF_MS milliseconds or until the process gets SIGUSR2 (the harness sends it when the
+// measured window ends), then writes BENCH_CPU_PROF_DIR/<pid>-<thread>.cpuprofile.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Session } from 'node:inspector';
@@ -28,4 +29,14 @@ if (dir) {
   };
   setTimeout(write, ms).unref();
   process.once('exit', write);
+  // A terminated worker never sees 'exit': every thread listens for the main thread's word.
+  const channel = new BroadcastChannel('fleetline-bench-cpu-prof');
+  channel.onmessage = () => write();
+  channel.unref();
+  if (isMainThread) {
+    process.on('SIGUSR2', () => {
+      channel.postMessage('write');
+      write();
+    });
+  }
 }

@@ -316,6 +316,21 @@ export class BenchSession {
     });
   }
 
+  /**
+   * The measured part is over: a profiled platform writes its threads' CPU
+   * profiles now (bench/harness/cpu-profile-hook.mjs), so they cover start-up,
+   * warm-up and measurement but not the drain.
+   */
+  private async writeProfiles(): Promise<void> {
+    if (!this.opts.platformEnv['BENCH_CPU_PROF_DIR'] || !this.platformPid || this.platformDied) return;
+    try {
+      process.kill(this.platformPid, 'SIGUSR2');
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+
   latestCounters(): SimCounters | undefined {
     return this.samples.at(-1)?.snap.counters;
   }
@@ -394,6 +409,7 @@ export class BenchSession {
     totals: HistogramSet;
     counters: SimCounters;
   }> {
+    await this.writeProfiles();
     const t0 = Date.now();
     if (this.platformDied) timeoutMs = 5000; // nothing will be acknowledged any more
     this.sim.send({ type: 'drain', timeoutMs });
