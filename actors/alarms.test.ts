@@ -8,7 +8,7 @@ describe('alarms (pure)', () => {
     const r = rec({ at: 0, ...DEPOT, speed: 40, driver: 'D1', alarms: ['panic', 'crash', 'harshBraking', 'overspeed', 'powerCut'] });
     const out = alarmEvents(r);
     expect(out.map((e) => e.type)).toEqual(['alarm.panic', 'alarm.crash', 'alarm.powercut']);
-    expect(out[0]).toMatchObject({ time: at(0), cause: r.id, data: { lat: DEPOT.lat, lon: DEPOT.lon, speedKmh: 40, driverId: 'D1' } });
+    expect(out[0]).toMatchObject({ time: at(0), cause: r.id, data: { lat: DEPOT.lat, lon: DEPOT.lon, speedKmh: 40, driverId: 'D1', receivedAt: new Date(r.receivedAt).toISOString() } });
   });
 });
 
@@ -25,7 +25,7 @@ describe('alarms (machine)', () => {
       deviceId: DEVICE,
       time: at(35),
       critical: true,
-      data: { lat: DEPOT.lat, lon: DEPOT.lon, speedKmh: 0, driverId: null },
+      data: { lat: DEPOT.lat, lon: DEPOT.lon, speedKmh: 0, driverId: null, receivedAt: new Date(r.receivedAt).toISOString() },
     });
     // the same record redelivered gives the same id
     expect(new TestDevice().feed(r)[0]!.id).toBe(out[0]!.id);

@@ -1,4 +1,5 @@
 import type { Alarm, TelemetryRecord } from '../engine/model/index.ts';
+import { iso } from './geo.ts';
 import { out, type EventType, type Out } from './events.ts';
 
 /**
@@ -30,6 +31,7 @@ export function alarmEvents(r: TelemetryRecord): Out[] {
     lon: p?.lon ?? null,
     speedKmh: p?.speedKmh ?? null,
     driverId: r.driverId ?? r.tachograph?.driverId ?? null,
+    receivedAt: iso(r.receivedAt),
   };
   const events: Out[] = [];
   for (const a of new Set(r.alarms)) {

@@ -19,7 +19,13 @@ const lon = () => z.number().nullable().describe('longitude, degrees (null witho
 const driverId = () => z.string().nullable().describe('driver id at the time (tachograph card, iButton, OsmAnd driverUniqueId), null if unknown');
 const fuelUnit = z.enum(['L', '%']).describe('L when the device reports litres (or the tank size is set), else % of the tank');
 
-const alarmData = z.object({ lat: lat(), lon: lon(), speedKmh: z.number().nullable().describe('km/h'), driverId: driverId() });
+const alarmData = z.object({
+  lat: lat(),
+  lon: lon(),
+  speedKmh: z.number().nullable().describe('km/h'),
+  driverId: driverId(),
+  receivedAt: isoTime('when the platform took the alarm record in: from the event time, how long the alarm took to reach it; to the event\'s arrival, how long the platform took'),
+});
 const harshData = z.object({
   source: z.enum(['device', 'computed']).describe('reported by the device, or computed from speed and heading'),
   accelMs2: z.number().nullable().describe('m/s² (computed only; braking negative, cornering lateral)'),

@@ -51,6 +51,8 @@ export function renderTable(r: BenchResult): string {
       latRow('device -> WebSocket', l['deviceToWs']),
       latRow('device -> queryable (SQL)', l['deviceToQueryable']),
       latRow('critical -> alarm event', l['critical']),
+      latRow('  device -> platform', l['criticalToPlatform']),
+      latRow('  platform -> event', l['criticalInPlatform']),
       latRow('critical -> ACK', l['criticalToAck']),
       latRow('replayed -> ACK', l['replayToAck']),
       ...['osmand', 'teltonika', 'gt06'].map((p) => latRow(`  ACK ${p}`, l[`deviceToAck.${p}`])),

@@ -17,6 +17,8 @@ export interface AlarmSeen {
   time: number;
   /** Arrival, as stats.ts `now()`: epoch ms with sub-ms resolution. */
   at: number;
+  /** When the platform took the alarm record in (the event's data.receivedAt), epoch ms; absent from older platforms. */
+  receivedAt?: number;
 }
 
 const { url } = workerData as { url: string };
@@ -28,8 +30,11 @@ for (const kind of ['alarm_panic', 'alarm_crash']) {
     for await (const m of sub) {
       const at = performance.timeOrigin + performance.now();
       try {
-        const e = unpack(m.data) as { deviceId?: unknown; time?: unknown };
-        if (typeof e.deviceId === 'string' && typeof e.time === 'number') port.postMessage({ deviceId: e.deviceId, time: e.time, at } satisfies AlarmSeen);
+        const e = unpack(m.data) as { deviceId?: unknown; time?: unknown; data?: { receivedAt?: unknown } };
+        const receivedAt = typeof e.data?.receivedAt === 'string' ? Date.parse(e.data.receivedAt) : NaN;
+        if (typeof e.deviceId === 'string' && typeof e.time === 'number') {
+          port.postMessage({ deviceId: e.deviceId, time: e.time, at, ...(Number.isFinite(receivedAt) ? { receivedAt } : {}) } satisfies AlarmSeen);
+        }
       } catch {
         // not an event we understand; the platform's format may have moved on
       }

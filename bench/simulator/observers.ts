@@ -157,6 +157,12 @@ export class NatsObserver {
           d.alarmSends.delete(m.time);
           this.stats.counters.criticalEvents++;
           this.stats.record('critical', m.at - sentAt);
+          // Where the time went: reaching the platform (the device's socket, the adapters' thread taking it
+          // in) and inside it (urgent lane, event out). Both clocks are this host's against a local platform.
+          if (m.receivedAt !== undefined) {
+            this.stats.record('criticalToPlatform', Math.max(0, m.receivedAt - sentAt));
+            this.stats.record('criticalInPlatform', Math.max(0, m.at - m.receivedAt));
+          }
         }
       });
     });

@@ -20,7 +20,7 @@ import type { SimProtocol } from './device.ts';
  *   `alarm.*` event on NATS; criticalToAck: to the device's acknowledgement.
  */
 
-export const LATENCY_KINDS = ['deviceToAck', 'deviceToActor', 'deviceToWs', 'deviceToQueryable', 'critical', 'criticalToAck', 'replayToAck'] as const;
+export const LATENCY_KINDS = ['deviceToAck', 'deviceToActor', 'deviceToWs', 'deviceToQueryable', 'critical', 'criticalToPlatform', 'criticalInPlatform', 'criticalToAck', 'replayToAck'] as const;
 export type LatencyKind = (typeof LATENCY_KINDS)[number];
 
 export interface SimCounters {
