@@ -394,7 +394,8 @@ async function peak(o: ScenarioOptions): Promise<BenchResult> {
     devices,
     mix: fitMix(devices, o.mix ?? DEFAULT_MIX, notes),
     seed: o.seed,
-    rateScale: 1,
+    // The warm-up runs at the first step's rate: at a higher one it would leave a backlog the first step drains.
+    rateScale: o.rateScale ?? 1,
     deadZones: 0.005,
     ...(livePartitions(o) ? { livePartitions: livePartitions(o)! } : {}),
   };

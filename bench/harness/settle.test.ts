@@ -17,6 +17,9 @@ describe('fleet settled', () => {
     expect(fleetSettled(seconds(10, { actors: 12_000 }), 20_000).why).toContain('12000 of 20000 devices');
     expect(fleetSettled(seconds(10, { ackedPerS: 900 }), 20_000).why).toContain('acked 900 of 1720');
     expect(fleetSettled(seconds(10, { lag: 60_000 }), 20_000).why).toContain('consumer lag 60000');
+    // Acknowledged as fast as recorded, but only after seconds: the power-on backlog is still draining.
+    const draining = [...seconds(9, {}), point({ p99AckMs: 3400 })];
+    expect(fleetSettled(draining, 20_000).why).toContain('p99 device->ACK 3400 ms');
   });
 
   it('judges the mean of the last seconds, not one, and needs a few of them', () => {
