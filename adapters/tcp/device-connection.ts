@@ -5,6 +5,7 @@ import type { DeviceAdmission } from '../../engine/registry/device-registry.ts';
 import { isCritical, normalizeRecord } from '../ingest/normalize.ts';
 import { takeIn } from '../ingest/intake.ts';
 import type { ConnectionLimits } from './connection-limits.ts';
+import type { DecodeOwner, DecodeScheduler } from './decode-scheduler.ts';
 import { countProtocolError, type CloseReason, type TcpListenerStats } from './listener-stats.ts';
 import type { ProtocolSession, SessionStep } from './protocol-session.ts';
 
@@ -46,6 +47,8 @@ export interface ConnectionContext {
   stats: TcpListenerStats;
   /** Records that this connection now speaks for the device; the listener ends an older connection of the same device. */
   claim?: (deviceId: DeviceId, conn: DeviceConnection) => void;
+  /** When received bytes are decoded (decode-scheduler.ts); without one, at once. */
+  decoding?: DecodeScheduler;
 }
 
 /** How long an ended connection may take to flush its last answer before it is destroyed. */
@@ -62,7 +65,7 @@ interface PendingStep {
   receivedAt: number;
 }
 
-export class DeviceConnection {
+export class DeviceConnection implements DecodeOwner {
   /** Remote as `address:port`, for logs. */
   readonly remote: string;
   private readonly queue: PendingStep[] = [];
@@ -75,6 +78,9 @@ export class DeviceConnection {
   private paused = false;
   /** Bytes received since the queue was last empty: with the queued steps, what bounds a connection's memory. */
   private backlogBytes = 0;
+  /** Chunks received and not yet decoded (the thread's decode budget was spent), oldest first. */
+  private readonly undecoded: { chunk: Buffer; receivedAt: number }[] = [];
+  private undecodedBytes = 0;
   /** Publishes not yet acknowledged, in order; the next answer waits for all of them. */
   private unanswered: Promise<void>[] = [];
   private unansweredRecords = 0;
@@ -99,6 +105,8 @@ export class DeviceConnection {
       if (!this.ended) {
         this.ended = true;
         this.queue.length = 0;
+        this.undecoded.length = 0;
+        this.undecodedBytes = 0;
         this.ctx.stats.connectionsClosed['peer-closed']++;
         this.ctx.log.debug(this.who(), 'device closed the connection');
       }
@@ -142,6 +150,35 @@ export class DeviceConnection {
   private onData(chunk: Buffer): void {
     if (this.ended) return;
     const receivedAt = this.ctx.now();
+    this.backlogBytes += chunk.length;
+    const decoding = this.ctx.decoding;
+    if (decoding === undefined || (this.undecoded.length === 0 && decoding.mayDecodeNow())) {
+      this.decode(chunk, receivedAt);
+      return;
+    }
+    this.undecoded.push({ chunk, receivedAt });
+    this.undecodedBytes += chunk.length;
+    if (this.undecoded.length === 1) decoding.enqueue(this);
+    this.pauseIfFull();
+  }
+
+  nextChunkBytes(): number | undefined {
+    return this.ended ? undefined : this.undecoded[0]?.chunk.length;
+  }
+
+  decodeNext(): void {
+    const next = this.undecoded.shift();
+    if (next === undefined || this.ended) return;
+    this.undecodedBytes -= next.chunk.length;
+    this.decode(next.chunk, next.receivedAt);
+    // Bytes that completed no frame start no step: nothing else would resume a socket paused for them.
+    if (!this.running && this.queue.length === 0) {
+      this.backlogBytes = this.undecodedBytes;
+      this.resumeIfRoom();
+    }
+  }
+
+  private decode(chunk: Buffer, receivedAt: number): void {
     let steps: SessionStep[];
     try {
       steps = this.session.push(chunk);
@@ -155,16 +192,28 @@ export class DeviceConnection {
       // An alarm must not wait for the frames queued before it on this connection: its urgent copy goes now.
       if (step.kind === 'records' && this.admittedId !== undefined && this.ctx.urgentNow) this.alarmsAhead(step.records, receivedAt);
     }
-    this.backlogBytes += chunk.length;
-    // Reading goes on while steps wait (so an alarm behind them is seen), within a bound: past it the
-    // kernel's receive window, not our heap, holds what the device sends.
+    this.pauseIfFull();
+    if (!this.running && this.queue.length > 0) {
+      this.running = true;
+      void this.drain();
+    }
+  }
+
+  /**
+   * Reading goes on while steps wait (so an alarm behind them is seen), within a bound: past it the
+   * kernel's receive window, not our heap, holds what the device sends.
+   */
+  private pauseIfFull(): void {
     if (!this.paused && (this.queue.length >= MAX_QUEUED_STEPS || this.backlogBytes >= MAX_BACKLOG_BYTES)) {
       this.socket.pause();
       this.paused = true;
     }
-    if (!this.running && this.queue.length > 0) {
-      this.running = true;
-      void this.drain();
+  }
+
+  private resumeIfRoom(): void {
+    if (this.paused && !this.ended && this.queue.length < MAX_QUEUED_STEPS / 2 && this.backlogBytes < MAX_BACKLOG_BYTES) {
+      this.paused = false;
+      this.socket.resume();
     }
   }
 
@@ -182,22 +231,16 @@ export class DeviceConnection {
         const next = this.queue.shift();
         if (next === undefined) break;
         await this.execute(next);
-        if (this.queue.length === 0) this.backlogBytes = 0;
-        if (this.paused && !this.ended && this.queue.length < MAX_QUEUED_STEPS / 2 && this.backlogBytes < MAX_BACKLOG_BYTES) {
-          this.paused = false;
-          this.socket.resume();
-        }
+        if (this.queue.length === 0) this.backlogBytes = this.undecodedBytes;
+        this.resumeIfRoom();
       }
     } catch (err) {
       this.fail(err, 'step failed');
     } finally {
       this.running = false;
-      this.backlogBytes = 0;
+      this.backlogBytes = this.undecodedBytes;
       if (this.shutdownRequested) this.end('listener-closed');
-      else if (this.paused && !this.ended) {
-        this.paused = false;
-        this.socket.resume();
-      }
+      else this.resumeIfRoom();
     }
   }
 
@@ -361,6 +404,8 @@ export class DeviceConnection {
     if (this.ended) return;
     this.ended = true;
     this.queue.length = 0;
+    this.undecoded.length = 0;
+    this.undecodedBytes = 0;
     this.ctx.stats.connectionsClosed[reason]++;
     this.socket.end();
     // Keep reading (and discarding) so the peer's FIN is seen and the socket closes promptly.

@@ -11,6 +11,7 @@ import {
   bytes,
 } from '../teltonika/vectors.ts';
 import type { ConnectionLimits } from './connection-limits.ts';
+import { DecodeScheduler } from './decode-scheduler.ts';
 import { startTcpListener, type TcpListener } from './tcp-listener.ts';
 import { FakeAdmission, FakePublisher, TestDevice, captureLog, eventually, sleep } from './test-kit.ts';
 
@@ -30,7 +31,7 @@ afterEach(async () => {
 });
 
 async function start(
-  opts: { admission?: FakeAdmission; publisher?: FakePublisher; limits?: Partial<ConnectionLimits>; admit?: (records: number) => Promise<void> } = {},
+  opts: { admission?: FakeAdmission; publisher?: FakePublisher; limits?: Partial<ConnectionLimits>; admit?: (records: number) => Promise<void>; decoding?: DecodeScheduler } = {},
 ): Promise<{ listener: TcpListener; admission: FakeAdmission; publisher: FakePublisher; lines: ReturnType<typeof captureLog>['lines'] }> {
   const admission = opts.admission ?? new FakeAdmission();
   const publisher = opts.publisher ?? new FakePublisher();
@@ -46,6 +47,7 @@ async function start(
     publish: publisher.publish,
     resent: publisher.resent,
     ...(opts.admit ? { admit: opts.admit } : {}),
+    ...(opts.decoding ? { decoding: opts.decoding } : {}),
     log,
     now: () => 1_700_000_000_000,
   });
@@ -187,6 +189,20 @@ describe('Teltonika over TCP', () => {
     await d.writeByteByByte(bytes(CODEC8E_EXAMPLE));
     expect((await d.read(4)).toString('hex')).toBe('00000001');
     expect(publisher.stored).toHaveLength(1);
+  });
+
+  it('with every chunk decoded in a later turn (a spent decode budget), byte-by-byte writes and packets are still answered in order', async () => {
+    const decoding = new DecodeScheduler(0);
+    const { listener, publisher } = await start({ decoding });
+    const d = await connect(listener);
+    await d.writeByteByByte(bytes(IMEI_HANDSHAKE));
+    expect((await d.read(1)).toString('hex')).toBe('01');
+    await d.writeByteByByte(bytes(CODEC8E_EXAMPLE));
+    await d.write(Buffer.concat([bytes(CODEC8_EXAMPLE_1), bytes(CODEC8_EXAMPLE_3)]));
+    expect((await d.read(12)).toString('hex')).toBe('00000001' + '00000001' + '00000002');
+    expect(publisher.stored.map((b) => b.length)).toEqual([1, 1, 2]);
+    expect(decoding.stats.inline).toBe(0);
+    expect(decoding.stats.deferred).toBeGreaterThan(10);
   });
 
   it('handles the handshake and several packets in one write, answering each in order', async () => {

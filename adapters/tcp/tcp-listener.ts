@@ -4,6 +4,7 @@ import type { Protocol, TelemetryRecord, TenantId } from '../../engine/model/ind
 import type { DeviceAdmission } from '../../engine/registry/device-registry.ts';
 import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
 import { resolveConnectionLimits, sessionLimitsOf, type ConnectionLimits } from './connection-limits.ts';
+import { threadDecodeScheduler, type DecodeScheduler } from './decode-scheduler.ts';
 import { DeviceConnection, type ConnectionContext } from './device-connection.ts';
 import { createListenerStats, type RefuseReason, type TcpListenerStats } from './listener-stats.ts';
 import { LogBudget } from './log-budget.ts';
@@ -38,6 +39,8 @@ export interface TcpListenerOptions {
   log: Logger;
   /** Clock for the records' receive time. */
   now?: () => number;
+  /** When received bytes are decoded (default: the thread's scheduler, decode-scheduler.ts). */
+  decoding?: DecodeScheduler;
 }
 
 export interface TcpListener {
@@ -79,6 +82,7 @@ export async function startTcpListener(opts: TcpListenerOptions): Promise<TcpLis
     log,
     now: opts.now ?? Date.now,
     stats,
+    decoding: opts.decoding ?? threadDecodeScheduler,
     claim: (deviceId, conn) => {
       const older = byDevice.get(deviceId);
       byDevice.set(deviceId, conn);
