@@ -1,4 +1,5 @@
 import { recordIdOf, type DecodedRecord, type TelemetryRecord, type TenantId } from '../../engine/model/index.ts';
+import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
 import { isCritical, normalizeRecord } from './normalize.ts';
 
 /** What a listener needs to take a packet's records in. */
@@ -31,12 +32,19 @@ export interface TakenIn {
  * already sent (its ACK came late) costs neither pacing nor validation; the
  * new records then wait their turn in the intake governor, unless the packet
  * carries an alarm, and are validated.
+ *
+ * Every packet but an alarm's starts within the thread's turn budget: resends
+ * are not paced, and in a reconnect storm devices resend millions of records,
+ * whole packets that would otherwise run back to back on microtasks (the
+ * adapters' thread stalled up to half a second).
  */
 export async function takeIn(gate: IntakeGate, decoded: readonly DecodedRecord[], receivedAt: number): Promise<TakenIn> {
+  const critical = decoded.some(isCritical);
+  if (!critical) await yieldIfDue();
   const ids = decoded.map((d) => recordIdOf(gate.tenant, d));
   const known = ids.map((id) => gate.resent?.(id) ?? false);
   const fresh = known.reduce((n, k) => (k ? n : n + 1), 0);
-  if (fresh > 0 && gate.admit && !decoded.some(isCritical)) await gate.admit(fresh);
+  if (fresh > 0 && gate.admit && !critical) await gate.admit(fresh);
   const taken: TakenIn = { records: [], resent: decoded.length - fresh, rejected: [] };
   decoded.forEach((d, i) => {
     if (known[i]) return;
