@@ -1,3 +1,4 @@
+import { Generations } from './generations.ts';
 import { fingerprint, fingerprintOf } from './id-fingerprint.ts';
 
 /**
@@ -14,45 +15,35 @@ import { fingerprint, fingerprintOf } from './id-fingerprint.ts';
  * ten times denser StoredIdFilter instead.
  */
 export class RecentIdFilter {
-  private current: Uint32Array;
-  private previous: Uint32Array;
-  private count = 0;
+  private readonly tables: Generations<Uint32Array>;
   private readonly slots: number;
-  private readonly perGeneration: number;
 
   constructor(capacity: number) {
     // Each generation holds capacity/2 ids at a load of at most 1/2: capacity slots of two words.
-    this.perGeneration = Math.max(1, Math.floor(capacity / 2));
+    const perGeneration = Math.max(1, Math.floor(capacity / 2));
     let slots = 1;
-    while (slots < this.perGeneration * 2) slots <<= 1;
+    while (slots < perGeneration * 2) slots <<= 1;
     this.slots = slots;
-    this.current = new Uint32Array(slots * 2);
-    this.previous = new Uint32Array(slots * 2);
+    this.tables = new Generations(perGeneration, () => new Uint32Array(slots * 2));
   }
 
   mightContain(id: string): boolean {
     fingerprintOf(id);
     const { a, b } = fingerprint;
-    return this.find(this.current, a, b) || this.find(this.previous, a, b);
+    return this.find(this.tables.current, a, b) || this.find(this.tables.previous, a, b);
   }
 
   add(id: string): void {
     fingerprintOf(id);
     const { a, b } = fingerprint;
-    if (this.find(this.current, a, b)) return;
-    if (this.count >= this.perGeneration) {
-      const old = this.previous;
-      this.previous = this.current;
-      this.current = old;
-      this.current.fill(0);
-      this.count = 0;
-    }
+    if (this.find(this.tables.current, a, b)) return;
+    this.tables.admitOne();
+    const t = this.tables.current;
     const mask = this.slots - 1;
     for (let i = a & mask; ; i = (i + 1) & mask) {
-      if (this.current[i * 2] === 0 && this.current[i * 2 + 1] === 0) {
-        this.current[i * 2] = a;
-        this.current[i * 2 + 1] = b;
-        this.count++;
+      if (t[i * 2] === 0 && t[i * 2 + 1] === 0) {
+        t[i * 2] = a;
+        t[i * 2 + 1] = b;
         return;
       }
     }

@@ -1,3 +1,4 @@
+import { Generations } from './generations.ts';
 import { fingerprint, fingerprintOf } from './id-fingerprint.ts';
 
 /** Bits set per id, all inside one 512-bit block (one cache line): a lookup costs one memory miss per generation. */
@@ -19,48 +20,39 @@ const TWO_32 = 4_294_967_296;
  * 13k rec/s) let ~60 of those be stored twice; at 24 M ids it is half an hour.
  */
 export class StoredIdFilter {
-  private current: Int32Array;
-  private previous: Int32Array;
-  private count = 0;
+  private readonly tables: Generations<Int32Array>;
   private readonly blocks: number;
-  private readonly perGeneration: number;
 
   constructor(capacity: number, bitsPerId = 12) {
-    this.perGeneration = Math.max(1, Math.floor(capacity / 2));
-    this.blocks = Math.max(1, Math.ceil((this.perGeneration * bitsPerId) / (BLOCK_WORDS * 32)));
-    this.current = new Int32Array(this.blocks * BLOCK_WORDS);
-    this.previous = new Int32Array(this.blocks * BLOCK_WORDS);
+    const perGeneration = Math.max(1, Math.floor(capacity / 2));
+    const blocks = Math.max(1, Math.ceil((perGeneration * bitsPerId) / (BLOCK_WORDS * 32)));
+    this.blocks = blocks;
+    this.tables = new Generations(perGeneration, () => new Int32Array(blocks * BLOCK_WORDS));
   }
 
   /** Bytes held by both generations. */
   get bytes(): number {
-    return this.current.byteLength + this.previous.byteLength;
+    return this.tables.bytes;
   }
 
   mightContain(id: string): boolean {
     fingerprintOf(id);
-    return this.has(this.current) || this.has(this.previous);
+    return this.has(this.tables.current) || this.has(this.tables.previous);
   }
 
   add(id: string): void {
     fingerprintOf(id);
-    if (this.has(this.current)) return;
-    if (this.count >= this.perGeneration) {
-      const old = this.previous;
-      this.previous = this.current;
-      this.current = old;
-      this.current.fill(0);
-      this.count = 0;
-    }
+    if (this.has(this.tables.current)) return;
+    this.tables.admitOne();
+    const t = this.tables.current;
     const base = this.blockOf(fingerprint.a);
     let h = fingerprint.b;
     const step = stepOf(fingerprint.a, fingerprint.b);
     for (let k = 0; k < BITS_PER_ID_SET; k++) {
       const bit = h >>> 23;
-      this.current[base + (bit >>> 5)]! |= 1 << (bit & 31);
+      t[base + (bit >>> 5)]! |= 1 << (bit & 31);
       h = (h + step) >>> 0;
     }
-    this.count++;
   }
 
   private has(t: Int32Array): boolean {
