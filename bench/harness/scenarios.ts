@@ -11,6 +11,7 @@ import type { ProcUsage } from './proc-stats.ts';
 import type { BenchResult, PeakStep, ScaleStep } from './result.ts';
 import { BenchSession, summaries, type SimSettings, type WindowStats } from './session.ts';
 import { settleFleet } from './settle.ts';
+import type { LatencyKind } from '../simulator/stats.ts';
 
 /**
  * The scenarios. Each measures the raw JetStream ceiling and the heap of a
@@ -59,6 +60,7 @@ async function warmUp(session: BenchSession, devices: number, warmupS: number, s
   o.log(r.note);
   notes.push(r.note);
 }
+
 const EMPTY: LatencySummary = new Histogram().summary();
 
 /** Run the heap-per-actor measurement in its own process (it needs --expose-gc and a quiet heap). */
@@ -237,8 +239,8 @@ function platformEnv(o: ScenarioOptions): Record<string, string> {
       ? {
           NODE_OPTIONS: `--import ${path.join(ROOT, 'bench/harness/cpu-profile-hook.mjs')}`,
           BENCH_CPU_PROF_DIR: o.cpuProfDir,
-          // platform start-up, warm-up (settling included: up to settleMaxS) and the measured window
-          // (peak: every step); a profile still running when the platform stops is written on exit
+          // An upper bound only: the harness ends the profiles when the measured window ends (SIGUSR2,
+          // session.ts); this covers start-up, the longest warm-up and settling, and every step
           BENCH_CPU_PROF_MS: String(((o.warmupS ?? 15) + (o.settleMaxS ?? 600) + (o.durationS ?? 60) * (o.maxSteps ?? 1) + 2) * 1000),
         }
       : {}),
@@ -345,21 +347,16 @@ async function reconnectStorm(o: ScenarioOptions): Promise<BenchResult> {
     // The seconds after the storm while its backlog was still draining (device backlog or consumer lag above a
     // trickle), the final drain included: alarm events raised late in the window are matched there.
     const draining = session.samples.filter((s) => s.t > stormAt && (s.snap.counters.backlog > stormDevices * 0.01 || (s.metrics?.lag ?? 0) > 1000));
-    const critical = new Histogram();
-    const criticalAck = new Histogram();
-    const criticalToPlatform = new Histogram();
-    const criticalInPlatform = new Histogram();
-    for (const s of draining) {
-      critical.merge(s.snap.interval.critical);
-      criticalAck.merge(s.snap.interval.criticalToAck);
-      criticalToPlatform.merge(s.snap.interval.criticalToPlatform);
-      criticalInPlatform.merge(s.snap.interval.criticalInPlatform);
-    }
+    const whileDraining = (kind: LatencyKind) => {
+      const h = new Histogram();
+      for (const s of draining) h.merge(s.snap.interval[kind]);
+      return h.summary();
+    };
     const lastDraining = draining.at(-1);
     const clearedAt = session.samples.find((s) => s.t > (lastDraining?.t ?? stormAt) && s.snap.counters.backlog <= stormDevices * 0.01 && (s.metrics?.lag ?? 0) <= 1000);
     const peakLag = Math.max(0, ...session.timeline.map((p) => p.lag));
     const result = assemble('reconnect-storm', o, { ...sim, mix: session.mix }, { session, window, drain, extraNotes: notes }, ceiling, heap, startedAt, durationS);
-    const criticalDuringDrain = critical.summary();
+    const criticalDuringDrain = whileDraining('critical');
     result.storm = {
       stormDevices,
       alarmDevices,
@@ -369,13 +366,13 @@ async function reconnectStorm(o: ScenarioOptions): Promise<BenchResult> {
       peakConsumerLag: peakLag,
       secondsWithBacklog: draining.length,
       criticalDuringDrain,
-      criticalToAckDuringDrain: criticalAck.summary(),
+      criticalToAckDuringDrain: whileDraining('criticalToAck'),
     };
     // The contract's `critical` is the one that matters here: alarms while the backlog drains.
     if (criticalDuringDrain.count > 0) {
       result.latencyMs['critical'] = criticalDuringDrain;
-      result.latencyMs['criticalToPlatform'] = criticalToPlatform.summary();
-      result.latencyMs['criticalInPlatform'] = criticalInPlatform.summary();
+      result.latencyMs['criticalToPlatform'] = whileDraining('criticalToPlatform');
+      result.latencyMs['criticalInPlatform'] = whileDraining('criticalInPlatform');
     }
     return result;
   } finally {

@@ -44,24 +44,24 @@ export class StoredIdFilter {
     fingerprintOf(id);
     if (this.has(this.tables.current)) return;
     this.tables.admitOne();
-    const t = this.tables.current;
-    const base = this.blockOf(fingerprint.a);
-    let h = fingerprint.b;
-    const step = stepOf(fingerprint.a, fingerprint.b);
-    for (let k = 0; k < BITS_PER_ID_SET; k++) {
-      const bit = h >>> 23;
-      t[base + (bit >>> 5)]! |= 1 << (bit & 31);
-      h = (h + step) >>> 0;
-    }
+    this.walk(this.tables.current, true);
   }
 
   private has(t: Int32Array): boolean {
+    return this.walk(t, false);
+  }
+
+  /** The id's eight bits in its block (fingerprint.a picks the block, b and a step through it): tests them, or sets them. */
+  private walk(t: Int32Array, set: boolean): boolean {
     const base = this.blockOf(fingerprint.a);
     let h = fingerprint.b;
     const step = stepOf(fingerprint.a, fingerprint.b);
     for (let k = 0; k < BITS_PER_ID_SET; k++) {
       const bit = h >>> 23;
-      if ((t[base + (bit >>> 5)]! & (1 << (bit & 31))) === 0) return false;
+      const word = base + (bit >>> 5);
+      const mask = 1 << (bit & 31);
+      if (set) t[word]! |= mask;
+      else if ((t[word]! & mask) === 0) return false;
       h = (h + step) >>> 0;
     }
     return true;

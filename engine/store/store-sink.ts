@@ -55,8 +55,8 @@ interface Lane<T> {
  * 13k rec/s. In a 10,000-device reconnect storm a filter of the last 2 M ids left ~200 GT06 resends stored
  * twice, 4 M about 60: a device can come back with records JetStream took minutes earlier.
  */
-const RECENT_RECORD_IDS = 24_000_000;
-const RECENT_EVENT_IDS = 2_000_000;
+const STORED_RECORD_IDS = 24_000_000;
+const STORED_EVENT_IDS = 2_000_000;
 /** At most this many record ids are loaded at start (one query, the ids held as strings meanwhile). */
 const PRELOAD_RECORD_IDS = 1_000_000;
 const PRELOAD_EVENT_IDS = 125_000;
@@ -123,7 +123,7 @@ export class StoreSink {
   readonly stats: SinkStats = { recordsStored: 0, eventsStored: 0, duplicatesSkipped: 0, lookedUp: 0, batches: 0, lastBatchMs: 0, failures: 0, storeUp: true };
   private stopping = false;
   private loops: Promise<void>[] = [];
-  private readonly filters = { records: new StoredIdFilter(RECENT_RECORD_IDS), events: new StoredIdFilter(RECENT_EVENT_IDS) };
+  private readonly filters = { records: new StoredIdFilter(STORED_RECORD_IDS), events: new StoredIdFilter(STORED_EVENT_IDS) };
   private readonly preloaded = new Set<'records' | 'events'>();
 
   constructor(
@@ -138,11 +138,6 @@ export class StoreSink {
     this.loops = [this.run(recordLane), this.run(eventLane)];
   }
 
-  /**
-   * The ids among `candidates` that the table already holds. Queried in
-   * chunks: ClickHouse refuses a query text over max_query_size (256 KiB),
-   * which one IN list of ten thousand ids comes close to.
-   */
   /**
    * Fills the lane's filter once with the ids stored in the last
    * PRELOAD_WINDOW_MS (by receive time; events by event time), newest first,
@@ -171,6 +166,11 @@ export class StoreSink {
     }
   }
 
+  /**
+   * The ids among `candidates` that the table already holds. Queried in
+   * chunks: ClickHouse refuses a query text over max_query_size (256 KiB),
+   * which one IN list of ten thousand ids comes close to.
+   */
   private async alreadyStored<T>(lane: Lane<T>, candidates: T[]): Promise<Set<string>> {
     const present = new Set<string>();
     for (let i = 0; i < candidates.length; ) {
