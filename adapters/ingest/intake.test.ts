@@ -70,7 +70,9 @@ describe('taking a packet in', () => {
       order.push(`packet ${i}`);
     }
     await new Promise((r) => setImmediate(r));
-    expect(order.indexOf('other work')).toBeGreaterThan(0);
+    // Without turns it would come after all forty packets (index 40). It may
+    // come first: the thread's budget can already be spent when the test starts.
+    expect(order).toContain('other work');
     expect(order.indexOf('other work')).toBeLessThan(20);
   });
 });
