@@ -4,6 +4,7 @@ import type { DeviceView } from '../actors/device-view.ts';
 import type { TemplatedApp, WebSocket } from '../engine/http/uws.ts';
 import type { Logger } from '../engine/log.ts';
 import { unpack } from '../engine/model/index.ts';
+import { RecentIdFilter } from '../engine/model/recent-id-filter.ts';
 import { EVENTS_ALL, LIVE_ALL } from '../engine/nats/subjects.ts';
 import { DerivedEventSchema, type DerivedEvent } from '../actors/derived-event.ts';
 import type { KeyRing, Principal } from './auth.ts';
@@ -14,6 +15,14 @@ import type { KeyRing, Principal } from './auth.ts';
  * `{"type":"events","items":[...]}` (derived events, critical ones included). Updates are coalesced per client
  * (latest state per device) and flushed on a short tick; a slow client whose
  * socket buffer is full simply gets the newest state later, never an unbounded queue.
+ *
+ * A critical event (panic, crash) does not wait for the tick: it goes out on
+ * the next turn of the loop. Every event is shown once: the urgent lane
+ * publishes an alarm the moment it arrives and the device's actor publishes
+ * the same event (same id) when the bulk lane reaches the record, minutes
+ * later in a reconnect storm, and a redelivered batch publishes its events
+ * again. JetStream's duplicate window keeps such copies out of FLEET_EVENTS,
+ * but a subscription on the subject sees every publish.
  */
 
 const FLUSH_EVERY_MS = 40;
@@ -59,10 +68,25 @@ interface Client {
 }
 
 const MAX_PENDING_EVENTS = 1000;
+/**
+ * Event ids remembered to drop copies: between half and all of these, 16 B
+ * each. Critical ids get their own filter so a flood of trip and stop events
+ * cannot push an alarm out before its bulk-lane copy arrives: 256 k alarms
+ * is over ten minutes even at a storm's 400 a second.
+ */
+const CRITICAL_EVENT_IDS = 1 << 19;
+const OTHER_EVENT_IDS = 1 << 18;
 
 export interface LiveHubStats {
   clients: number;
   pushed: number;
+  /** Events not shown again: the same event id was already offered. */
+  duplicateEvents: number;
+}
+
+export interface LiveHubOptions {
+  /** How often coalesced positions and non-critical events go out. */
+  flushEveryMs?: number;
 }
 
 export class LiveHub {
@@ -72,12 +96,19 @@ export class LiveHub {
   private sub: Subscription | undefined;
   private eventSub: Subscription | undefined;
   private timer: NodeJS.Timeout | undefined;
-  readonly stats: LiveHubStats = { clients: 0, pushed: 0 };
+  private criticalFlush: NodeJS.Immediate | undefined;
+  private readonly seenCritical = new RecentIdFilter(CRITICAL_EVENT_IDS);
+  private readonly seenOther = new RecentIdFilter(OTHER_EVENT_IDS);
+  private readonly flushEveryMs: number;
+  readonly stats: LiveHubStats = { clients: 0, pushed: 0, duplicateEvents: 0 };
 
   constructor(
     private readonly keys: KeyRing,
     private readonly log: Logger,
-  ) {}
+    options: LiveHubOptions = {},
+  ) {
+    this.flushEveryMs = options.flushEveryMs ?? FLUSH_EVERY_MS;
+  }
 
   attach(app: TemplatedApp): void {
     app.ws<Client>('/v1/live', {
@@ -170,16 +201,49 @@ export class LiveHub {
 
   /** A derived event for every client subscribed to its device (or the fleet). */
   offerEvent(e: DerivedEvent): void {
+    const seen = e.critical ? this.seenCritical : this.seenOther;
+    if (seen.mightContain(e.id)) {
+      this.stats.duplicateEvents++;
+      return;
+    }
+    seen.add(e.id);
+    let waiting = false;
     for (const ws of this.clients) {
       const c = ws.getUserData();
       if (!c.principal || (c.principal.tenantId !== e.tenantId && !c.principal.admin)) continue;
       if (!c.fleet && !c.devices.has(e.deviceId)) continue;
       c.events.push(e);
+      waiting = true;
       if (c.events.length > MAX_PENDING_EVENTS) {
         c.events.shift();
         c.droppedEvents++;
       }
     }
+    // One immediate per loop turn however many alarms arrive in it.
+    if (waiting && e.critical) this.criticalFlush ??= setImmediate(() => this.flushEvents());
+  }
+
+  /** Pending events only (positions keep their tick): what a critical event does not wait for. */
+  private flushEvents(): void {
+    this.criticalFlush = undefined;
+    for (const ws of this.clients) {
+      const c = ws.getUserData();
+      if (c.closed || c.events.length === 0 || ws.getBufferedAmount() > MAX_BUFFERED_BYTES) continue;
+      ws.cork(() => this.sendEvents(ws, c));
+    }
+  }
+
+  private sendEvents(ws: WebSocket<Client>, c: Client): void {
+    const events = c.events;
+    c.events = [];
+    ws.send(
+      JSON.stringify({
+        type: 'events',
+        items: events.map((e) => ({ ...e.data, id: e.id, type: e.type, deviceId: e.deviceId, time: new Date(e.time).toISOString(), critical: e.critical })),
+        ...(c.droppedEvents ? { dropped: c.droppedEvents } : {}),
+      }),
+    );
+    c.droppedEvents = 0;
   }
 
   private flush(): void {
@@ -189,19 +253,8 @@ export class LiveHub {
       if (ws.getBufferedAmount() > MAX_BUFFERED_BYTES) continue;
       const items = [...c.pending.values()];
       c.pending.clear();
-      const events = c.events;
-      c.events = [];
       ws.cork(() => {
-        if (events.length > 0) {
-          ws.send(
-            JSON.stringify({
-              type: 'events',
-              items: events.map((e) => ({ ...e.data, id: e.id, type: e.type, deviceId: e.deviceId, time: new Date(e.time).toISOString(), critical: e.critical })),
-              ...(c.droppedEvents ? { dropped: c.droppedEvents } : {}),
-            }),
-          );
-          c.droppedEvents = 0;
-        }
+        if (c.events.length > 0) this.sendEvents(ws, c);
         for (let i = 0; i < items.length; i += MAX_ITEMS_PER_MESSAGE) {
           ws.send(JSON.stringify({ type: 'positions', items: items.slice(i, i + MAX_ITEMS_PER_MESSAGE) }));
         }
@@ -238,13 +291,14 @@ export class LiveHub {
         }
       }
     })();
-    this.timer = setInterval(() => this.flush(), FLUSH_EVERY_MS);
+    this.timer = setInterval(() => this.flush(), this.flushEveryMs);
   }
 
   stop(): void {
     this.sub?.unsubscribe();
     this.eventSub?.unsubscribe();
     if (this.timer) clearInterval(this.timer);
+    if (this.criticalFlush) clearImmediate(this.criticalFlush);
     for (const ws of this.clients) ws.end(1001, 'server stopping');
   }
 }

@@ -195,6 +195,7 @@ export function createMetrics(src: {
   loopDelay('fleet_gc_pause_max_seconds', 'Longest garbage-collection pause per thread', (d) => d.gcMaxMs);
   new Gauge({ name: 'fleet_ws_clients', help: 'Connected WebSocket clients', registers: [registry], collect() { this.set(src.hub().clients); } });
   new Counter({ name: 'fleet_ws_pushed_total', help: 'Device updates pushed to WebSocket clients', registers: [registry], collect() { this.reset(); this.inc(src.hub().pushed); } });
+  new Counter({ name: 'fleet_ws_duplicate_events_total', help: 'Derived events not pushed again (same event id from the urgent and the bulk lane, or a redelivery)', registers: [registry], collect() { this.reset(); this.inc(src.hub().duplicateEvents); } });
   return { contentType: registry.contentType, render: () => registry.metrics() };
 }
 

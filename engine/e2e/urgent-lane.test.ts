@@ -71,6 +71,13 @@ describe('urgent lane', () => {
     });
     expect(count).toBe(1);
     expect(Number(((await sql.json()) as { data: { n: string }[] }).data[0]!.n)).toBe(1);
+    // The operator's live view shows the alarm once too: the bulk lane's copy reaches NATS subscribers
+    // (JetStream's duplicate window only keeps it out of the stream).
+    const panicsOnWs = ws.messages
+      .filter((m) => m['type'] === 'events')
+      .flatMap((m) => m['items'] as { type: string }[])
+      .filter((e) => e.type === 'alarm.panic');
+    expect(panicsOnWs).toHaveLength(1);
     ws.close();
   }, 300_000);
 });

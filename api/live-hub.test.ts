@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DerivedEvent } from '../actors/derived-event.ts';
+import { listen, uWS } from '../engine/http/uws.ts';
+import { createLogger } from '../engine/log.ts';
+import { tenantId, type DeviceId } from '../engine/model/index.ts';
+import { TestWsClient } from '../engine/testing/ws-client.ts';
+import { KeyRing } from './auth.ts';
+import { LiveHub } from './live-hub.ts';
+
+const KEY = 'live-hub-test-admin-key-0123456789';
+
+function event(id: string, critical: boolean): DerivedEvent {
+  return { id, type: critical ? 'alarm.panic' : 'trip.started', tenantId: tenantId('default'), deviceId: 'truck-7' as DeviceId, time: 1_700_000_000_000, critical, data: {} };
+}
+
+let cleanup: (() => void) | undefined;
+afterEach(() => cleanup?.());
+
+/** A hub on a real uWebSockets.js listener whose positions tick is a minute away, and a fleet subscriber. */
+async function hubWithSubscriber(): Promise<{ hub: LiveHub; client: TestWsClient }> {
+  const hub = new LiveHub(new KeyRing(KEY), createLogger('live-hub-test', 'silent'), { flushEveryMs: 60_000 });
+  const app = uWS.App();
+  hub.attach(app);
+  const server = await listen(app, '127.0.0.1', 0);
+  const client = await TestWsClient.connect(`ws://127.0.0.1:${server.port}/v1/live?key=${KEY}`);
+  client.send({ type: 'subscribe', fleet: true });
+  await client.waitFor((m) => m['type'] === 'subscribed');
+  cleanup = () => {
+    client.close();
+    hub.stop();
+    server.close();
+  };
+  return { hub, client };
+}
+
+const eventItems = (client: TestWsClient) =>
+  client.messages.filter((m) => m['type'] === 'events').flatMap((m) => m['items'] as { id: string; critical: boolean }[]);
+
+describe('live hub events', () => {
+  it('sends a critical event at once, with the events queued before it, not on the positions tick', async () => {
+    const { hub, client } = await hubWithSubscriber();
+    hub.offerEvent(event('trip-1', false));
+    hub.offerEvent(event('panic-1', true));
+    await client.waitFor((m) => m['type'] === 'events', 5_000);
+    expect(eventItems(client).map((e) => e.id)).toEqual(['trip-1', 'panic-1']);
+  });
+
+  it('shows an event once when the urgent lane, the bulk lane and a redelivery all publish it', async () => {
+    const { hub, client } = await hubWithSubscriber();
+    hub.offerEvent(event('panic-1', true));
+    await client.waitFor((m) => m['type'] === 'events', 5_000);
+    hub.offerEvent(event('trip-1', false));
+    hub.offerEvent(event('trip-1', false));
+    hub.offerEvent(event('panic-1', true));
+    hub.offerEvent(event('panic-2', true));
+    await client.waitFor((m) => m['type'] === 'events' && (m['items'] as { id: string }[]).some((e) => e.id === 'panic-2'), 5_000);
+    expect(eventItems(client).map((e) => e.id)).toEqual(['panic-1', 'trip-1', 'panic-2']);
+    expect(hub.stats.duplicateEvents).toBe(2);
+  });
+});
