@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DerivedEvent } from '../actors/derived-event.ts';
+import type { DeviceView } from '../actors/device-view.ts';
 import { listen, uWS } from '../engine/http/uws.ts';
 import { createLogger } from '../engine/log.ts';
 import { tenantId, type DeviceId } from '../engine/model/index.ts';
@@ -21,6 +22,7 @@ async function hubWithSubscriber(): Promise<{ hub: LiveHub; client: TestWsClient
   const hub = new LiveHub(new KeyRing(KEY), createLogger('live-hub-test', 'silent'), { flushEveryMs: 60_000 });
   const app = uWS.App();
   hub.attach(app);
+  hub.start();
   const server = await listen(app, '127.0.0.1', 0);
   const client = await TestWsClient.connect(`ws://127.0.0.1:${server.port}/v1/live?key=${KEY}`);
   client.send({ type: 'subscribe', fleet: true });
@@ -56,5 +58,34 @@ describe('live hub events', () => {
     await client.waitFor((m) => m['type'] === 'events' && (m['items'] as { id: string }[]).some((e) => e.id === 'panic-2'), 5_000);
     expect(eventItems(client).map((e) => e.id)).toEqual(['panic-1', 'trip-1', 'panic-2']);
     expect(hub.stats.duplicateEvents).toBe(2);
+  });
+});
+
+describe('live hub subscriptions', () => {
+  it('an events-only subscriber ("positions": false) gets events and no positions', async () => {
+    const hub = new LiveHub(new KeyRing(KEY), createLogger('live-hub-test', 'silent'), { flushEveryMs: 20 });
+    const app = uWS.App();
+    hub.attach(app);
+    hub.start();
+    const server = await listen(app, '127.0.0.1', 0);
+    const url = `ws://127.0.0.1:${server.port}/v1/live?key=${KEY}`;
+    const [alarms, map] = await Promise.all([TestWsClient.connect(url), TestWsClient.connect(url)]);
+    cleanup = () => {
+      alarms.close();
+      map.close();
+      hub.stop();
+      server.close();
+    };
+    alarms.send({ type: 'subscribe', fleet: true, positions: false });
+    map.send({ type: 'subscribe', fleet: true });
+    expect(await alarms.waitFor((m) => m['type'] === 'subscribed')).toMatchObject({ fleet: true, positions: false });
+    await map.waitFor((m) => m['type'] === 'subscribed');
+    hub.offer({ tenantId: 'default', id: 'truck-7', online: true, position: { lat: 52, lon: 4, time: new Date().toISOString() } } as unknown as DeviceView);
+    hub.offerEvent(event('trip-1', false));
+    await map.waitFor((m) => m['type'] === 'positions', 5_000);
+    await map.waitFor((m) => m['type'] === 'events', 5_000);
+    await alarms.waitFor((m) => m['type'] === 'events', 5_000);
+    // Both clients are flushed on the same tick: by now the events-only one would have had its positions.
+    expect(alarms.messages.filter((m) => m['type'] === 'positions')).toEqual([]);
   });
 });

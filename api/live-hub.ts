@@ -46,6 +46,8 @@ const ClientMessageSchema = z.discriminatedUnion('type', [
     deviceId: z.string().max(64).optional(),
     deviceIds: z.array(z.string().max(64)).max(MAX_DEVICE_SUBSCRIPTIONS).optional(),
     area: AreaSchema.optional(),
+    /** false: derived events only (an alarm console, an integrator), no position updates. */
+    positions: z.boolean().optional(),
   }),
   z.object({
     type: z.literal('unsubscribe'),
@@ -60,6 +62,7 @@ interface Client {
   fleet: boolean;
   devices: Set<string>;
   area: z.infer<typeof AreaSchema> | undefined;
+  positions: boolean;
   pending: Map<string, DeviceView>;
   /** Derived events are not coalesced (each one matters) but capped: past the cap the oldest are dropped and counted. */
   events: DerivedEvent[];
@@ -119,7 +122,7 @@ export class LiveHub {
       upgrade: (res, req, context) => {
         const query = new URLSearchParams(req.getQuery() ?? '');
         const principal = this.keys.check(query.get('key') ?? undefined) ?? this.keys.fromAuthorizationHeader(req.getHeader('authorization'));
-        const client: Client = { principal, fleet: false, devices: new Set(), area: undefined, pending: new Map(), events: [], droppedEvents: 0, closed: false };
+        const client: Client = { principal, fleet: false, devices: new Set(), area: undefined, positions: true, pending: new Map(), events: [], droppedEvents: 0, closed: false };
         res.upgrade(
           client,
           req.getHeader('sec-websocket-key'),
@@ -173,8 +176,9 @@ export class LiveHub {
         if (c.devices.size < MAX_DEVICE_SUBSCRIPTIONS) c.devices.add(id);
       }
       if (parsed.area) c.area = parsed.area;
+      if (parsed.positions !== undefined) c.positions = parsed.positions;
       for (const [key, v] of this.latest) if (this.wants(c, v)) c.pending.set(key, v);
-      ws.send(JSON.stringify({ type: 'subscribed', fleet: c.fleet, devices: c.devices.size, area: c.area ?? null }));
+      ws.send(JSON.stringify({ type: 'subscribed', fleet: c.fleet, devices: c.devices.size, area: c.area ?? null, positions: c.positions }));
     } else {
       if (parsed.fleet) c.fleet = false;
       if (parsed.deviceId) c.devices.delete(parsed.deviceId);
@@ -183,7 +187,7 @@ export class LiveHub {
   }
 
   private wants(c: Client, v: DeviceView): boolean {
-    if (!c.principal || (c.principal.tenantId !== v.tenantId && !c.principal.admin)) return false;
+    if (!c.positions || !c.principal || (c.principal.tenantId !== v.tenantId && !c.principal.admin)) return false;
     if (c.fleet || c.devices.has(v.id)) return true;
     const a = c.area;
     const p = v.position;
@@ -263,8 +267,14 @@ export class LiveHub {
     }
   }
 
-  start(nc: NatsConnection): void {
-    // Derived events are published to FLEET_EVENTS; a plain subscription sees them as they are stored.
+  /** Starts the flush tick and, given a connection, feeds the hub from NATS (otherwise updates come in-process). */
+  start(nc?: NatsConnection): void {
+    this.timer = setInterval(() => this.flush(), this.flushEveryMs);
+    if (nc) this.subscribe(nc);
+  }
+
+  private subscribe(nc: NatsConnection): void {
+    // Derived events are published to FLEET_EVENTS; a plain subscription sees every publish, copies included.
     this.eventSub = nc.subscribe(EVENTS_ALL);
     void (async () => {
       for await (const m of this.eventSub!) {
@@ -291,7 +301,6 @@ export class LiveHub {
         }
       }
     })();
-    this.timer = setInterval(() => this.flush(), this.flushEveryMs);
   }
 
   stop(): void {
