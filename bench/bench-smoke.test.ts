@@ -54,6 +54,10 @@ describe('bench smoke', () => {
     latencyOk(res.latencyMs['deviceToAck'], 'deviceToAck');
     latencyOk(res.latencyMs['deviceToWs'], 'deviceToWs');
     latencyOk(res.latencyMs['critical'], 'critical');
+    // Where an operator sees alarms: the WebSocket, each alarm once (both lanes publish it).
+    latencyOk(res.latencyMs['criticalToWs'], 'criticalToWs');
+    expect(res.counts['criticalEventsOnWs']).toBeGreaterThan(0);
+    expect(res.counts['alarmsRepeatedOnWs']).toBe(0);
     expect(res.heapPerActorBytes).toBeGreaterThan(500);
     expect(res.rssBytes).toBeGreaterThan(20 << 20);
 

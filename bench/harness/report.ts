@@ -53,6 +53,7 @@ export function renderTable(r: BenchResult): string {
       latRow('critical -> alarm event', l['critical']),
       latRow('  device -> platform', l['criticalToPlatform']),
       latRow('  platform -> event', l['criticalInPlatform']),
+      latRow('critical -> WebSocket', l['criticalToWs']),
       latRow('critical -> ACK', l['criticalToAck']),
       latRow('replayed -> ACK', l['replayToAck']),
       ...['osmand', 'teltonika', 'gt06'].map((p) => latRow(`  ACK ${p}`, l[`deviceToAck.${p}`])),

@@ -203,6 +203,9 @@ function assemble(
       connectFailures: c.drain.counters.connectFailures,
       alarmsRaised: c.drain.counters.alarmsRaised,
       criticalEvents: c.drain.counters.criticalEvents,
+      criticalEventsOnWs: c.drain.counters.criticalEventsOnWs,
+      alarmsRepeatedOnWs: c.drain.counters.alarmsRepeatedOnWs,
+      alarmsRepeatedOnNats: c.drain.counters.alarmsRepeatedOnNats,
       heartbeats: c.drain.counters.heartbeats,
       wsItems: c.drain.counters.wsItems,
       ...Object.fromEntries(Object.entries(c.drain.counters.ackedByProtocol).map(([p, v]) => [`acked.${p}`, v])),
@@ -373,6 +376,7 @@ async function reconnectStorm(o: ScenarioOptions): Promise<BenchResult> {
       result.latencyMs['critical'] = criticalDuringDrain;
       result.latencyMs['criticalToPlatform'] = whileDraining('criticalToPlatform');
       result.latencyMs['criticalInPlatform'] = whileDraining('criticalInPlatform');
+      result.latencyMs['criticalToWs'] = whileDraining('criticalToWs');
     }
     return result;
   } finally {

@@ -1,17 +1,21 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { connect } from '@nats-io/transport-node';
+import WebSocket from 'ws';
 import { unpack } from '../../engine/model/wire.ts';
 
 /**
  * Inside a worker thread of the simulator: watches the derived alarm events
- * and stamps each one the moment it arrives. The simulator's own loop (tens
- * of thousands of device sockets, live pushes) stalls for tens to hundreds of
- * milliseconds in a storm; stamping there would add those stalls to the
- * platform's critical latency, which a real alarm consumer, a process of
- * its own, would not see.
+ * and stamps each one the moment it arrives, on NATS (what an integrator
+ * subscribed to `fleet.out` sees) and, given the WebSocket address, on an
+ * events-only `/v1/live` fleet subscription (what an operator's screen
+ * sees). The simulator's own loop (tens of thousands of device sockets, live
+ * pushes) stalls for tens to hundreds of milliseconds in a storm; stamping
+ * there would add those stalls to the platform's critical latency, which a
+ * real alarm consumer, a process of its own, would not see.
  */
 
 export interface AlarmSeen {
+  via: 'nats' | 'ws';
   deviceId: string;
   /** The event's time (the alarm record's device time). */
   time: number;
@@ -19,21 +23,39 @@ export interface AlarmSeen {
   at: number;
   /** When the platform took the alarm record in (the event's data.receivedAt), epoch ms; absent from older platforms. */
   receivedAt?: number;
+  /** The same event id arrived on this path before: an operator would see the alarm twice. */
+  repeated?: boolean;
 }
 
-const { url } = workerData as { url: string };
+const ALARM_TYPES = new Set(['alarm.panic', 'alarm.crash']);
+/** Ids remembered per path to spot an alarm shown twice; a bench run raises far fewer. */
+const MAX_IDS = 200_000;
+
+const { url, wsUrl } = workerData as { url: string; wsUrl?: string };
 const port = parentPort!;
+const stamp = () => performance.timeOrigin + performance.now();
+
+function seenBefore(ids: Set<string>, id: unknown): boolean {
+  if (typeof id !== 'string') return false;
+  if (ids.has(id)) return true;
+  if (ids.size >= MAX_IDS) ids.clear();
+  ids.add(id);
+  return false;
+}
+
+const natsIds = new Set<string>();
 const nc = await connect({ servers: url, name: 'fleetline-bench-alarm-watch', maxReconnectAttempts: -1 });
 for (const kind of ['alarm_panic', 'alarm_crash']) {
   const sub = nc.subscribe(`fleet.out.*.${kind}.*`);
   void (async () => {
     for await (const m of sub) {
-      const at = performance.timeOrigin + performance.now();
+      const at = stamp();
       try {
-        const e = unpack(m.data) as { deviceId?: unknown; time?: unknown; data?: { receivedAt?: unknown } };
+        const e = unpack(m.data) as { id?: unknown; deviceId?: unknown; time?: unknown; data?: { receivedAt?: unknown } };
         const receivedAt = typeof e.data?.receivedAt === 'string' ? Date.parse(e.data.receivedAt) : NaN;
         if (typeof e.deviceId === 'string' && typeof e.time === 'number') {
-          port.postMessage({ deviceId: e.deviceId, time: e.time, at, ...(Number.isFinite(receivedAt) ? { receivedAt } : {}) } satisfies AlarmSeen);
+          const repeated = seenBefore(natsIds, e.id);
+          port.postMessage({ via: 'nats', deviceId: e.deviceId, time: e.time, at, ...(Number.isFinite(receivedAt) ? { receivedAt } : {}), ...(repeated ? { repeated } : {}) } satisfies AlarmSeen);
         }
       } catch {
         // not an event we understand; the platform's format may have moved on
@@ -41,4 +63,39 @@ for (const kind of ['alarm_panic', 'alarm_crash']) {
     }
   })();
 }
+
+const wsIds = new Set<string>();
+function watchWebSocket(address: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(address);
+    let opened = false;
+    ws.on('open', () => {
+      opened = true;
+      ws.send(JSON.stringify({ type: 'subscribe', fleet: true, positions: false }));
+      resolve();
+    });
+    ws.on('message', (data: Buffer) => {
+      const at = stamp();
+      let m: { type?: string; items?: { id?: unknown; type?: unknown; deviceId?: unknown; time?: unknown }[] };
+      try {
+        m = JSON.parse(data.toString('utf8')) as typeof m;
+      } catch {
+        return;
+      }
+      if (m.type !== 'events' || !Array.isArray(m.items)) return;
+      for (const e of m.items) {
+        if (typeof e.type !== 'string' || !ALARM_TYPES.has(e.type) || typeof e.deviceId !== 'string' || typeof e.time !== 'string') continue;
+        const repeated = seenBefore(wsIds, e.id);
+        port.postMessage({ via: 'ws', deviceId: e.deviceId, time: Date.parse(e.time), at, ...(repeated ? { repeated } : {}) } satisfies AlarmSeen);
+      }
+    });
+    ws.on('error', (err) => {
+      if (!opened) reject(err);
+    });
+    ws.on('close', () => {
+      if (opened) setTimeout(() => void watchWebSocket(address).catch(() => undefined), 1000);
+    });
+  });
+}
+if (wsUrl) await watchWebSocket(wsUrl);
 port.postMessage({ ready: true });

@@ -176,8 +176,8 @@ export class SimDevice {
   alarmsAllowed = true;
   /** Live sends awaiting their echo on the WebSocket / actor stream: deviceTime -> sentAt. */
   readonly recent: { deviceTime: number; sentAt: number; ws: boolean; actor: boolean }[] = [];
-  /** Alarm sends awaiting their derived event: deviceTime -> sentAt. */
-  readonly alarmSends = new Map<number, number>();
+  /** Alarm sends awaiting their derived event: deviceTime -> when it was sent, and where its event was seen. */
+  readonly alarmSends = new Map<number, { sentAt: number; nats: boolean; ws: boolean }>();
 
   constructor(init: DeviceInit) {
     this.index = init.index;
@@ -312,7 +312,7 @@ export class SimDevice {
     if (this.recent.length >= 4) this.recent.shift();
     this.recent.push({ deviceTime: r.deviceTime, sentAt: r.sentAt, ws: false, actor: false });
     if (r.alarm) {
-      this.alarmSends.set(r.deviceTime, r.sentAt);
+      this.alarmSends.set(r.deviceTime, { sentAt: r.sentAt, nats: false, ws: false });
       if (this.alarmSends.size > 8) this.alarmSends.delete(this.alarmSends.keys().next().value!);
     }
   }

@@ -108,6 +108,8 @@ export class NatsObserver {
     /** Partitions whose live pushes are timed; undefined = all. */
     private readonly livePartitions: number[] | undefined,
     private readonly onError: (msg: string) => void,
+    /** `/v1/live` with a key: alarm events are also timed where an operator sees them. */
+    private readonly alarmWsUrl?: string,
   ) {}
 
   async start(): Promise<void> {
@@ -143,7 +145,9 @@ export class NatsObserver {
 
   /** Alarm events are stamped on arrival in a thread of their own (alarm-watch-thread.ts), matched here. */
   private watchAlarms(): Promise<void> {
-    const worker = new Worker(new URL('../harness/ts-worker.mjs', import.meta.url), { workerData: { module: '../simulator/alarm-watch-thread.ts', url: this.url } });
+    const worker = new Worker(new URL('../harness/ts-worker.mjs', import.meta.url), {
+      workerData: { module: '../simulator/alarm-watch-thread.ts', url: this.url, ...(this.alarmWsUrl ? { wsUrl: this.alarmWsUrl } : {}) },
+    });
     this.alarmWatch = worker;
     worker.unref();
     worker.on('error', (err) => this.onError(`alarm watch thread failed: ${err.message}`));
@@ -151,18 +155,26 @@ export class NatsObserver {
       worker.once('error', reject);
       worker.on('message', (m: AlarmSeen | { ready: true }) => {
         if ('ready' in m) return resolve();
-        const d = this.lookup(m.deviceId);
-        const sentAt = d?.alarmSends.get(m.time);
-        if (d && sentAt !== undefined) {
-          d.alarmSends.delete(m.time);
-          this.stats.counters.criticalEvents++;
-          this.stats.record('critical', m.at - sentAt);
-          // Where the time went: reaching the platform (the device's socket, the adapters' thread taking it
-          // in) and inside it (urgent lane, event out). Both clocks are this host's against a local platform.
-          if (m.receivedAt !== undefined) {
-            this.stats.record('criticalToPlatform', Math.max(0, m.receivedAt - sentAt));
-            this.stats.record('criticalInPlatform', Math.max(0, m.at - m.receivedAt));
-          }
+        if (m.repeated) {
+          if (m.via === 'ws') this.stats.counters.alarmsRepeatedOnWs++;
+          else this.stats.counters.alarmsRepeatedOnNats++;
+          return;
+        }
+        const sent = this.lookup(m.deviceId)?.alarmSends.get(m.time);
+        if (!sent || sent[m.via]) return;
+        sent[m.via] = true;
+        if (m.via === 'ws') {
+          this.stats.counters.criticalEventsOnWs++;
+          this.stats.record('criticalToWs', m.at - sent.sentAt);
+          return;
+        }
+        this.stats.counters.criticalEvents++;
+        this.stats.record('critical', m.at - sent.sentAt);
+        // Where the time went: reaching the platform (the device's socket, the adapters' thread taking it
+        // in) and inside it (urgent lane, event out). Both clocks are this host's against a local platform.
+        if (m.receivedAt !== undefined) {
+          this.stats.record('criticalToPlatform', Math.max(0, m.receivedAt - sent.sentAt));
+          this.stats.record('criticalInPlatform', Math.max(0, m.at - m.receivedAt));
         }
       });
     });

@@ -98,7 +98,7 @@ export class SimulatorRunner {
       await this.ws.start();
     }
     if (o.nats) {
-      this.nats = new NatsObserver(o.nats.url, lookup, this.stats, o.nats.livePartitions, o.log);
+      this.nats = new NatsObserver(o.nats.url, lookup, this.stats, o.nats.livePartitions, o.log, o.ws?.url);
       await this.nats.start();
     }
     if (o.sql && o.sql.probes > 0) {

@@ -17,10 +17,13 @@ import type { SimProtocol } from './device.ts';
  * - deviceToQueryable: a probe device's live record's transmission to the
  *   first SQL poll that sees it in ClickHouse (resolution: the poll period).
  * - critical: a live panic/crash record's transmission to its derived
- *   `alarm.*` event on NATS; criticalToAck: to the device's acknowledgement.
+ *   `alarm.*` event on NATS (split at the platform's receivedAt into
+ *   criticalToPlatform and criticalInPlatform); criticalToWs: to the event on
+ *   an events-only `/v1/live` fleet subscription; criticalToAck: to the
+ *   device's acknowledgement.
  */
 
-export const LATENCY_KINDS = ['deviceToAck', 'deviceToActor', 'deviceToWs', 'deviceToQueryable', 'critical', 'criticalToPlatform', 'criticalInPlatform', 'criticalToAck', 'replayToAck'] as const;
+export const LATENCY_KINDS = ['deviceToAck', 'deviceToActor', 'deviceToWs', 'deviceToQueryable', 'critical', 'criticalToPlatform', 'criticalInPlatform', 'criticalToWs', 'criticalToAck', 'replayToAck'] as const;
 export type LatencyKind = (typeof LATENCY_KINDS)[number];
 
 export interface SimCounters {
@@ -51,6 +54,10 @@ export interface SimCounters {
   wsMessages: number;
   actorUpdates: number;
   criticalEvents: number;
+  criticalEventsOnWs: number;
+  /** The same alarm event (by id) arrived again: on the WebSocket an operator would see it twice. */
+  alarmsRepeatedOnWs: number;
+  alarmsRepeatedOnNats: number;
   sqlPolls: number;
 }
 
@@ -76,6 +83,9 @@ export function emptyCounters(): SimCounters {
     wsMessages: 0,
     actorUpdates: 0,
     criticalEvents: 0,
+    criticalEventsOnWs: 0,
+    alarmsRepeatedOnWs: 0,
+    alarmsRepeatedOnNats: 0,
     sqlPolls: 0,
   };
 }
