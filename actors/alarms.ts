@@ -1,6 +1,7 @@
 import type { Alarm, TelemetryRecord } from '../engine/model/index.ts';
 import { iso } from './geo.ts';
-import { out, type EventType, type Out } from './events.ts';
+import type { DerivedEvent } from './derived-event.ts';
+import { out, toDerivedEvent, type EventType, type Out } from './events.ts';
 
 /**
  * Device alarms that stand alone: derived the moment the record arrives,
@@ -39,4 +40,9 @@ export function alarmEvents(r: TelemetryRecord): Out[] {
     if (type) events.push(out(type as 'alarm.panic', r.deviceTime, r.id, data));
   }
   return events;
+}
+
+/** The alarm events of one record, whole: what the urgent lane and the adapters publish ahead of the device's actor. */
+export function alarmEventsOf(r: TelemetryRecord): DerivedEvent[] {
+  return alarmEvents(r).map((o) => toDerivedEvent(r.tenantId, r.deviceId, o));
 }

@@ -2,12 +2,12 @@ import { setup } from 'xstate';
 import type { DeviceId, TelemetryRecord, TenantId } from '../engine/model/index.ts';
 import type { ColdChainSlice } from './cold-chain.ts';
 import type { ConnectivitySlice } from './connectivity.ts';
-import { derivedEventId, type DerivedEvent } from './derived-event.ts';
+import type { DerivedEvent } from './derived-event.ts';
 import type { DeviceConfig, DeviceSettings, Geofence } from './device-settings.ts';
 import type { DoorSlice } from './doors.ts';
 import type { BehaviourSlice } from './driver-behaviour.ts';
 import type { HealthSlice } from './engine-health.ts';
-import { isCritical, type Out } from './events.ts';
+import { toDerivedEvent, type Out } from './events.ts';
 import type { FuelSlice } from './fuel.ts';
 import type { GeofenceSlice } from './geofences.ts';
 import type { LivePosition } from './live-position.ts';
@@ -102,18 +102,7 @@ export const deviceSetup = setup({
 });
 
 export function derived(ctx: Pick<DeviceContext, 'tenantId' | 'deviceId'>, o: Out): DeviceEmitted {
-  return {
-    type: 'derived',
-    event: {
-      id: derivedEventId(ctx.tenantId, ctx.deviceId, o.type, o.cause),
-      type: o.type,
-      tenantId: ctx.tenantId,
-      deviceId: ctx.deviceId,
-      time: o.time,
-      critical: isCritical(o.type),
-      data: o.data as DerivedEvent['data'],
-    },
-  };
+  return { type: 'derived', event: toDerivedEvent(ctx.tenantId, ctx.deviceId, o) };
 }
 
 export type SliceKey = Exclude<keyof DeviceContext, 'tenantId' | 'deviceId'>;

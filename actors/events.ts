@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { DeviceId, TenantId } from '../engine/model/index.ts';
+import { derivedEventId, type DerivedEvent } from './derived-event.ts';
 
 /**
  * Every derived event type: when it is emitted, whether it is critical, and
@@ -285,4 +287,17 @@ export interface Out<T extends EventType = EventType> {
 
 export function out<T extends EventType>(type: T, time: number, cause: string, data: EventData<T>): Out {
   return { type, time, cause, data } as Out;
+}
+
+/** The event one device's `Out` becomes, wherever it is derived (actor, urgent lane, adapters): same input, same id. */
+export function toDerivedEvent(tenantId: TenantId, deviceId: DeviceId, o: Out): DerivedEvent {
+  return {
+    id: derivedEventId(tenantId, deviceId, o.type, o.cause),
+    type: o.type,
+    tenantId,
+    deviceId,
+    time: o.time,
+    critical: isCritical(o.type),
+    data: o.data as DerivedEvent['data'],
+  };
 }

@@ -124,6 +124,8 @@ export function createMetrics(src: {
   ingestMetric('counter', 'fleet_ingest_records_total', 'Records in those batches (÷ batches = mean batch)', (s) => s.records);
   ingestMetric('counter', 'fleet_ingest_duplicates_total', 'Device resends answered without publishing again', (s) => s.duplicates);
   ingestMetric('counter', 'fleet_ingest_failed_batches_total', 'Batches JetStream did not acknowledge (their devices were not answered)', (s) => s.failedBatches);
+  ingestMetric('counter', 'fleet_ingest_alarm_events_total', 'Alarm events the adapters published as their record was decoded (ahead of the urgent lane, same ids)', (s) => s.alarmEvents);
+  ingestMetric('counter', 'fleet_ingest_alarm_events_failed_total', 'Of those, not acknowledged by JetStream (the urgent lane publishes them anyway)', (s) => s.alarmEventsFailed);
   new Gauge({
     name: 'fleet_ingest_admitted_rate',
     help: 'Ordinary records per second the adapters admit now (paced by their event loop delay; alarms are never paced)',

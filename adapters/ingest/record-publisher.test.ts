@@ -1,10 +1,12 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { alarmEventsOf } from '../../actors/alarms.ts';
+import type { DerivedEvent } from '../../actors/derived-event.ts';
 import { connectNats } from '../../engine/nats/connect.ts';
-import { STREAM_IN, STREAM_URGENT } from '../../engine/nats/subjects.ts';
+import { STREAM_EVENTS, STREAM_IN, STREAM_URGENT } from '../../engine/nats/subjects.ts';
 import { ensureTopology } from '../../engine/nats/topology.ts';
-import { DEFAULT_TENANT, readInbound, type DeviceId, type TelemetryRecord } from '../../engine/model/index.ts';
+import { DEFAULT_TENANT, pack, readInbound, unpack, type DeviceId, type TelemetryRecord } from '../../engine/model/index.ts';
 import { startTestNats, type TestNats } from '../../engine/testing/nats-server.ts';
 import { RecordPublisher } from './record-publisher.ts';
 
@@ -110,6 +112,26 @@ describe('record publisher', () => {
     const before = (await jsm.streams.info(STREAM_URGENT)).state.messages;
     await p.publish([rec('panicky', { priority: 'critical', alarms: ['panic'] }), rec('panicky')]);
     expect((await jsm.streams.info(STREAM_URGENT)).state.messages).toBe(before + 1);
+    p.close();
+  });
+
+  it("publishes a critical record's alarm event itself, with the id the urgent lane and the actor give it", async () => {
+    const p = new RecordPublisher(js, { partitions: PARTITIONS, lingerMs: 0 });
+    const sub = nc.subscribe('fleet.out.*.alarm_crash.crashy', { max: 1 });
+    const seen = (async () => {
+      for await (const m of sub) return unpack(m.data) as DerivedEvent;
+      return undefined;
+    })();
+    const crash = rec('crashy', { priority: 'critical', alarms: ['crash'] });
+    const before = (await jsm.streams.info(STREAM_EVENTS)).state.messages;
+    await p.publish([crash]);
+    const [expected] = alarmEventsOf(crash);
+    expect(await seen).toEqual(expected);
+    await vi.waitFor(() => expect(p.stats.alarmEvents).toBe(1));
+    expect((await jsm.streams.info(STREAM_EVENTS)).state.messages).toBe(before + 1);
+    // The urgent lane's copy of the same event (same id) is not stored again.
+    await js.publish(`fleet.out.${crash.tenantId}.alarm_crash.crashy`, pack(expected!), { msgID: expected!.id });
+    expect((await jsm.streams.info(STREAM_EVENTS)).state.messages).toBe(before + 1);
     p.close();
   });
 

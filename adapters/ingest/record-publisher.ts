@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { MAX_BATCH_RECORDS, pack, partitionOf, type TelemetryRecord, type TenantId } from '../../engine/model/index.ts';
-import { inBatchSubject, urgentSubject } from '../../engine/nats/subjects.ts';
+import { alarmEventsOf } from '../../actors/alarms.ts';
+import { inBatchSubject, outSubject, urgentSubject } from '../../engine/nats/subjects.ts';
 import { ENVELOPE_OVERHEAD, encodeBatch } from './batch-encoding.ts';
 import { RecentIdFilter } from '../../engine/model/recent-id-filter.ts';
 
@@ -60,6 +61,10 @@ export interface PublisherStats {
   failedBatches: number;
   /** Records taken but not yet acknowledged by JetStream. */
   pendingRecords: number;
+  /** Alarm events published from here the moment their record was decoded (the urgent lane publishes them too). */
+  alarmEvents: number;
+  /** Those JetStream did not acknowledge: the urgent lane's copy is the one that counts then. */
+  alarmEventsFailed: number;
 }
 
 /** One publish() call: resolved when every batch holding its records is acknowledged. */
@@ -123,7 +128,7 @@ export class RecordPublisher {
   private readonly recent: RecentIdFilter;
   /** Urgent copies sent ahead (urgentNow), by record id. */
   private readonly early = new Map<string, Promise<unknown>>();
-  readonly stats: PublisherStats = { batches: 0, records: 0, duplicates: 0, failedBatches: 0, pendingRecords: 0 };
+  readonly stats: PublisherStats = { batches: 0, records: 0, duplicates: 0, failedBatches: 0, pendingRecords: 0, alarmEvents: 0, alarmEventsFailed: 0 };
 
   /** Critical records' urgent copies go out here: on a connection of their own, they do not queue behind batches in one TCP stream. */
   private readonly urgentJs: JetStreamClient;
@@ -274,8 +279,29 @@ export class RecordPublisher {
   }
 
   private sendUrgent(r: TelemetryRecord, payload: Buffer): Promise<unknown> {
+    this.publishAlarmEvents(r);
     const partition = partitionOf(r.tenantId, r.deviceId, this.opts.partitions);
     return this.urgentJs.publish(urgentSubject(partition, r.tenantId, r.deviceId), payload, { msgID: `u-${r.id}`, timeout: this.opts.timeoutMs });
+  }
+
+  /**
+   * A critical record's alarm events, published with its urgent copy in the
+   * turn its frame was decoded: the operator's screen and integrators get
+   * them after one trip through nats-server instead of three (the copy
+   * stored, delivered to the urgent lane, its event published). The urgent
+   * lane still publishes the same events, same ids, from the durable copy: if
+   * this process dies before these are stored, or JetStream refuses them,
+   * those count; otherwise JetStream's duplicate window drops them and the
+   * live hub shows each id once. The device is answered as before, once its
+   * records are stored, never on the strength of these.
+   */
+  private publishAlarmEvents(r: TelemetryRecord): void {
+    for (const e of alarmEventsOf(r)) {
+      this.urgentJs.publish(outSubject(e.tenantId, e.type, e.deviceId), pack(e), { msgID: e.id, timeout: this.opts.timeoutMs }).then(
+        () => this.stats.alarmEvents++,
+        () => this.stats.alarmEventsFailed++,
+      );
+    }
   }
 
   /**

@@ -1,6 +1,5 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import { alarmEvents } from '../../actors/alarms.ts';
-import { derived } from '../../actors/device-setup.ts';
+import { alarmEventsOf } from '../../actors/alarms.ts';
 import type { Logger } from '../log.ts';
 import { TelemetryRecordSchema, pack, unpack } from '../model/index.ts';
 import { STREAM_URGENT, outSubject, urgentPartitionFilter } from '../nats/subjects.ts';
@@ -13,6 +12,9 @@ import { rewindConsumer } from './rewind-consumer.ts';
  * however long the bulk backlog is. The events are built by the same pure
  * function and id as the device actor's, so when the bulk lane reaches the
  * record its copy is dropped as a duplicate: priority without double counting.
+ * The adapters publish the same events as they decode the record (one trip
+ * through nats-server sooner); this lane is what makes them durable when the
+ * adapters could not (a crash, a refused publish).
  */
 export class UrgentRunner {
   private stopping = false;
@@ -48,7 +50,7 @@ export class UrgentRunner {
           }
           if (parsed?.success) {
             const r = parsed.data;
-            const events = alarmEvents(r).map((o) => derived({ tenantId: r.tenantId, deviceId: r.deviceId }, o).event);
+            const events = alarmEventsOf(r);
             await Promise.all(events.map((e) => this.js.publish(outSubject(e.tenantId, e.type, e.deviceId), pack(e), { msgID: e.id })));
             this.stats.alarms += events.length;
           } else {
