@@ -54,4 +54,15 @@ describe('intake governor', () => {
     expect(g.stats.throttled).toBe(1);
     expect(performance.now() - t).toBeGreaterThan(5);
   });
+
+  it('serves a live packet before the replays waiting ahead of it', async () => {
+    g = new IntakeGovernor(1_000);
+    await g.admit(10); // spends the burst allowance: what follows waits
+    const order: string[] = [];
+    const replays = [1, 2, 3].map((i) => g!.admit(10, false).then(() => order.push(`replay ${i}`)));
+    const live = g.admit(10, true).then(() => order.push('live'));
+    await Promise.all([...replays, live]);
+    expect(order).toEqual(['live', 'replay 1', 'replay 2', 'replay 3']);
+    expect(g.stats.throttledLive).toBe(1);
+  });
 });

@@ -19,6 +19,13 @@ import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
  * waits keeps its socket paused, so the device waits for its ACK and sends
  * nothing more meanwhile (store-and-forward: it keeps its records). Critical
  * records (panic, crash) never wait.
+ *
+ * Live packets (records from the last minutes) go before replays (a device
+ * back from a dead zone sending its buffer): in a reconnect storm, the
+ * vehicles that never lost coverage keep getting their answers in
+ * milliseconds instead of queueing behind ten thousand replaying devices for
+ * tens of seconds (and resending). Replays lose nothing by waiting: the
+ * devices hold them.
  */
 
 const ADJUST_MS = 200;
@@ -39,6 +46,8 @@ export interface GovernorStats {
   rate: number;
   /** Packets that had to wait for tokens. */
   throttled: number;
+  /** Of those, live packets (which wait only for other live ones). */
+  throttledLive: number;
 }
 
 export class IntakeGovernor {
@@ -46,6 +55,8 @@ export class IntakeGovernor {
   private last = performance.now();
   private readonly delay: IntervalHistogram;
   private readonly timer: NodeJS.Timeout;
+  /** Packets waiting for tokens: live ones are served first. */
+  private readonly waitingLive: { n: number; resolve: () => void }[] = [];
   private readonly waiting: { n: number; resolve: () => void }[] = [];
   private wake: NodeJS.Timeout | undefined;
   /** Records admitted since windowStart (the adjustment window). */
@@ -55,7 +66,7 @@ export class IntakeGovernor {
   readonly stats: GovernorStats;
 
   constructor(initialRate = 50_000) {
-    this.stats = { rate: initialRate, throttled: 0 };
+    this.stats = { rate: initialRate, throttled: 0, throttledLive: 0 };
     this.tokens = initialRate / BURSTS_PER_S;
     this.delay = monitorEventLoopDelay({ resolution: 5 });
     this.delay.enable();
@@ -63,18 +74,24 @@ export class IntakeGovernor {
     this.timer.unref();
   }
 
-  /** Resolves when `records` ordinary records may go on (at once while under the rate; after the thread's turn otherwise). */
-  async admit(records: number): Promise<void> {
+  /**
+   * Resolves when `records` ordinary records may go on (at once while under
+   * the rate; after the thread's turn otherwise). A live packet waits only
+   * for the live packets ahead of it.
+   */
+  async admit(records: number, live = false): Promise<void> {
     await yieldIfDue();
     this.refill();
     this.admitted += records;
-    if (this.waiting.length === 0 && this.tokens >= records) {
+    const ahead = live ? this.waitingLive.length : this.waitingLive.length + this.waiting.length;
+    if (ahead === 0 && this.tokens >= records) {
       this.tokens -= records;
       return;
     }
     this.stats.throttled++;
+    if (live) this.stats.throttledLive++;
     await new Promise<void>((resolve) => {
-      this.waiting.push({ n: records, resolve });
+      (live ? this.waitingLive : this.waiting).push({ n: records, resolve });
       this.schedule();
     });
     // Released together, the waiters still take turns with the thread's other work.
@@ -90,7 +107,7 @@ export class IntakeGovernor {
 
   private schedule(): void {
     if (this.wake) return;
-    const head = this.waiting[0];
+    const head = this.waitingLive[0] ?? this.waiting[0];
     if (!head) return;
     const needMs = Math.max(1, ((Math.min(head.n, this.stats.rate / BURSTS_PER_S) - this.tokens) / this.stats.rate) * 1000);
     this.wake = setTimeout(() => {
@@ -101,13 +118,15 @@ export class IntakeGovernor {
 
   private release(): void {
     this.refill();
-    while (this.waiting.length > 0) {
-      const head = this.waiting[0]!;
+    while (true) {
+      const queue = this.waitingLive.length > 0 ? this.waitingLive : this.waiting;
+      const head = queue[0];
+      if (!head) break;
       // A packet bigger than the burst allowance goes once the allowance is full.
       const need = Math.min(head.n, this.stats.rate / BURSTS_PER_S);
       if (this.tokens < need) break;
       this.tokens -= need;
-      this.waiting.shift();
+      queue.shift();
       head.resolve();
     }
     this.schedule();
@@ -139,6 +158,6 @@ export class IntakeGovernor {
     clearInterval(this.timer);
     if (this.wake) clearTimeout(this.wake);
     this.delay.disable();
-    for (const w of this.waiting.splice(0)) w.resolve();
+    for (const w of [...this.waitingLive.splice(0), ...this.waiting.splice(0)]) w.resolve();
   }
 }

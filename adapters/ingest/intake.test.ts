@@ -41,6 +41,16 @@ describe('taking a packet in', () => {
     expect(g.paced).toEqual([]);
   });
 
+  it("tells the governor whether a packet is live or a replay from the device's buffer", async () => {
+    const live: boolean[] = [];
+    const g: IntakeGate = { tenant: TENANT, admit: async (_n, l) => void live.push(l) };
+    await takeIn(g, [point(0), point(5)], T0 + 30_000);
+    await takeIn(g, [point(0), point(5)], T0 + 3_600_000); // an hour in the device's memory
+    await takeIn(g, [point(0), point(3_500)], T0 + 3_600_000); // a replay that reaches the present
+    await takeIn(g, [point(0)], T0 - 3_600_000); // a device clock an hour ahead
+    expect(live).toEqual([true, false, false, false]);
+  });
+
   it('lists records that fail validation with the reason, and keeps the valid ones', async () => {
     const g = gate();
     const taken = await takeIn(g, [point(0), point(1, { position: { lat: 95, lon: 4, speedKmh: 0 } })], T0);

@@ -5,8 +5,8 @@ import { isCritical, normalizeRecord } from './normalize.ts';
 /** What a listener needs to take a packet's records in. */
 export interface IntakeGate {
   tenant: TenantId;
-  /** Paces ordinary records (intake-governor.ts); without it nothing waits. */
-  admit?: (records: number) => Promise<void>;
+  /** Paces ordinary records (intake-governor.ts), live packets before replays; without it nothing waits. */
+  admit?: (records: number, live: boolean) => Promise<void>;
   /** True when JetStream already acknowledged this record id here (RecordPublisher.resent). */
   resent?: (id: string) => boolean;
 }
@@ -27,6 +27,18 @@ export interface TakenIn {
 }
 
 /**
+ * How far a record's device time may be from its arrival for the packet to
+ * count as live: older is a replay from the device's buffer (a dead zone, a
+ * restart), which the intake governor serves after live packets.
+ */
+export const LIVE_WITHIN_MS = 2 * 60_000;
+
+/** Every record of the packet within LIVE_WITHIN_MS of its arrival (a device clock far off counts as a replay). */
+export function isLive(decoded: readonly DecodedRecord[], receivedAt: number): boolean {
+  return decoded.every((d) => Math.abs(receivedAt - d.deviceTime) <= LIVE_WITHIN_MS);
+}
+
+/**
  * The step between decoding a packet and publishing it, the same for every
  * listener: resends are set aside first, so that a device replaying what it
  * already sent (its ACK came late) costs neither pacing nor validation; the
@@ -44,7 +56,7 @@ export async function takeIn(gate: IntakeGate, decoded: readonly DecodedRecord[]
   const ids = decoded.map((d) => recordIdOf(gate.tenant, d));
   const known = ids.map((id) => gate.resent?.(id) ?? false);
   const fresh = known.reduce((n, k) => (k ? n : n + 1), 0);
-  if (fresh > 0 && gate.admit && !critical) await gate.admit(fresh);
+  if (fresh > 0 && gate.admit && !critical) await gate.admit(fresh, isLive(decoded, receivedAt));
   const taken: TakenIn = { records: [], resent: decoded.length - fresh, rejected: [] };
   decoded.forEach((d, i) => {
     if (known[i]) return;

@@ -24,7 +24,7 @@ export async function startOsmandListener(opts: {
   publisher: RecordPublisher;
   admission: DeviceAdmission;
   /** Paces ordinary records (adapters/ingest/intake-governor.ts); without it they only wait for the thread's next turn. */
-  admit?: (records: number) => Promise<void>;
+  admit?: (records: number, live: boolean) => Promise<void>;
   log: Logger;
   now?: () => number;
 }): Promise<OsmandListener> {

@@ -37,7 +37,7 @@ export interface ConnectionContext {
   admission: DeviceAdmission;
   publish: (records: TelemetryRecord[]) => Promise<unknown>;
   /** Paces ordinary records (adapters/ingest/intake-governor.ts); critical ones never wait. */
-  admit: (records: number) => Promise<void>;
+  admit: (records: number, live: boolean) => Promise<void>;
   /** True when a record id was already acknowledged (RecordPublisher.resent): the device resent it. */
   resent?: (id: string) => boolean;
   /** Sends a critical record's urgent copy at once, ahead of the connection's queue (RecordPublisher.urgentNow). */

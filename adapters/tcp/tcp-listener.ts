@@ -31,7 +31,7 @@ export interface TcpListenerOptions {
   /** Must resolve only once JetStream acknowledged every record (RecordPublisher.publish does). */
   publish: (records: TelemetryRecord[]) => Promise<unknown>;
   /** Paces ordinary records (adapters/ingest/intake-governor.ts); without it they only wait for the thread's next turn. */
-  admit?: (records: number) => Promise<void>;
+  admit?: (records: number, live: boolean) => Promise<void>;
   /** True when a record id was already acknowledged (RecordPublisher.resent): the device's resend is answered at once. */
   resent?: (id: string) => boolean;
   /** Sends a critical record's urgent copy the moment its frame is decoded (RecordPublisher.urgentNow). */

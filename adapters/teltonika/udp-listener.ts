@@ -43,7 +43,7 @@ export interface TeltonikaUdpListenerOptions {
   /** Must resolve only once JetStream acknowledged every record. */
   publish: (records: TelemetryRecord[]) => Promise<unknown>;
   /** Paces ordinary records (adapters/ingest/intake-governor.ts); critical ones never wait. */
-  admit?: (records: number) => Promise<void>;
+  admit?: (records: number, live: boolean) => Promise<void>;
   /** True when a record id was already acknowledged (RecordPublisher.resent): the device's resend is answered at once. */
   resent?: (id: string) => boolean;
   log: Logger;

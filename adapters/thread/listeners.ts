@@ -42,7 +42,7 @@ export async function startListeners(
     closers.push(() => publisher.close());
     const governor = new IntakeGovernor();
     closers.push(() => governor.close());
-    const admit = (records: number) => governor.admit(records);
+    const admit = (records: number, live: boolean) => governor.admit(records, live);
     const resent = (id: string) => publisher.resent(id);
     const osmand = await startOsmandListener({ host: o.host, port: o.ports.osmand, tenant, publisher, admission: registry, admit, log });
     closers.push(() => osmand.close());

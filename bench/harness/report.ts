@@ -55,6 +55,7 @@ export function renderTable(r: BenchResult): string {
       latRow('  platform -> event', l['criticalInPlatform']),
       latRow('critical -> WebSocket', l['criticalToWs']),
       latRow('critical -> ACK', l['criticalToAck']),
+      latRow('live -> ACK', l['liveToAck']),
       latRow('replayed -> ACK', l['replayToAck']),
       ...['osmand', 'teltonika', 'gt06'].map((p) => latRow(`  ACK ${p}`, l[`deviceToAck.${p}`])),
     ]),

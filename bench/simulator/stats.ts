@@ -21,9 +21,11 @@ import type { SimProtocol } from './device.ts';
  *   criticalToPlatform and criticalInPlatform); criticalToWs: to the event on
  *   an events-only `/v1/live` fleet subscription; criticalToAck: to the
  *   device's acknowledgement.
+ * - liveToAck, replayToAck: deviceToAck split into records sent as they were
+ *   recorded and records a device buffered (a dead zone, a storm) and replays.
  */
 
-export const LATENCY_KINDS = ['deviceToAck', 'deviceToActor', 'deviceToWs', 'deviceToQueryable', 'critical', 'criticalToPlatform', 'criticalInPlatform', 'criticalToWs', 'criticalToAck', 'replayToAck'] as const;
+export const LATENCY_KINDS = ['deviceToAck', 'deviceToActor', 'deviceToWs', 'deviceToQueryable', 'critical', 'criticalToPlatform', 'criticalInPlatform', 'criticalToWs', 'criticalToAck', 'liveToAck', 'replayToAck'] as const;
 export type LatencyKind = (typeof LATENCY_KINDS)[number];
 
 export interface SimCounters {
@@ -115,7 +117,7 @@ export class SimStats {
     this.counters.ackedByProtocol[protocol]++;
     if (buffered) this.counters.ackedBuffered++;
     if (ms === undefined) return;
-    if (buffered) this.lat.replayToAck.record(ms);
+    (buffered ? this.lat.replayToAck : this.lat.liveToAck).record(ms);
     this.lat.deviceToAck.record(ms);
     this.ackByProtocol[protocol].record(ms);
   }
