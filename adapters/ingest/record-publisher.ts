@@ -287,8 +287,9 @@ export class RecordPublisher {
   /**
    * A critical record's alarm events, published with its urgent copy in the
    * turn its frame was decoded: the operator's screen and integrators get
-   * them after one trip through nats-server instead of three (the copy
-   * stored, delivered to the urgent lane, its event published). The urgent
+   * them after one pass through nats-server instead of two (the copy stored
+   * and delivered to the urgent lane's thread, then the event it publishes),
+   * and without waiting for that thread's turn. The urgent
    * lane still publishes the same events, same ids, from the durable copy: if
    * this process dies before these are stored, or JetStream refuses them,
    * those count; otherwise JetStream's duplicate window drops them and the
