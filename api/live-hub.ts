@@ -75,7 +75,7 @@ const MAX_PENDING_EVENTS = 1000;
  * Event ids remembered to drop copies: between half and all of these, 16 B
  * each. Critical ids get their own filter so a flood of trip and stop events
  * cannot push an alarm out before its bulk-lane copy arrives: 256 k alarms
- * is over ten minutes even at a storm's 400 a second.
+ * is over ten minutes even at 400 alarms a second, far above any fleet's.
  */
 const CRITICAL_EVENT_IDS = 1 << 19;
 const OTHER_EVENT_IDS = 1 << 18;
