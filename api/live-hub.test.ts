@@ -14,24 +14,37 @@ function event(id: string, critical: boolean): DerivedEvent {
   return { id, type: critical ? 'alarm.panic' : 'trip.started', tenantId: tenantId('default'), deviceId: 'truck-7' as DeviceId, time: 1_700_000_000_000, critical, data: {} };
 }
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c();
+});
 
-/** A hub on a real uWebSockets.js listener whose positions tick is a minute away, and a fleet subscriber. */
-async function hubWithSubscriber(): Promise<{ hub: LiveHub; client: TestWsClient }> {
-  const hub = new LiveHub(new KeyRing(KEY), createLogger('live-hub-test', 'silent'), { flushEveryMs: 60_000 });
+/** A hub on a real uWebSockets.js listener, stopped after the test; returns it and its /v1/live address. */
+async function startHub(flushEveryMs: number): Promise<{ hub: LiveHub; url: string }> {
+  const hub = new LiveHub(new KeyRing(KEY), createLogger('live-hub-test', 'silent'), { flushEveryMs });
   const app = uWS.App();
   hub.attach(app);
   hub.start();
   const server = await listen(app, '127.0.0.1', 0);
-  const client = await TestWsClient.connect(`ws://127.0.0.1:${server.port}/v1/live?key=${KEY}`);
-  client.send({ type: 'subscribe', fleet: true });
-  await client.waitFor((m) => m['type'] === 'subscribed');
-  cleanup = () => {
-    client.close();
+  cleanups.push(() => {
     hub.stop();
     server.close();
-  };
+  });
+  return { hub, url: `ws://127.0.0.1:${server.port}/v1/live?key=${KEY}` };
+}
+
+async function connect(url: string): Promise<TestWsClient> {
+  const client = await TestWsClient.connect(url);
+  cleanups.push(() => client.close());
+  return client;
+}
+
+/** A hub whose positions tick is a minute away, and a fleet subscriber. */
+async function hubWithSubscriber(): Promise<{ hub: LiveHub; client: TestWsClient }> {
+  const { hub, url } = await startHub(60_000);
+  const client = await connect(url);
+  client.send({ type: 'subscribe', fleet: true });
+  await client.waitFor((m) => m['type'] === 'subscribed');
   return { hub, client };
 }
 
@@ -63,19 +76,8 @@ describe('live hub events', () => {
 
 describe('live hub subscriptions', () => {
   it('an events-only subscriber ("positions": false) gets events and no positions', async () => {
-    const hub = new LiveHub(new KeyRing(KEY), createLogger('live-hub-test', 'silent'), { flushEveryMs: 20 });
-    const app = uWS.App();
-    hub.attach(app);
-    hub.start();
-    const server = await listen(app, '127.0.0.1', 0);
-    const url = `ws://127.0.0.1:${server.port}/v1/live?key=${KEY}`;
-    const [alarms, map] = await Promise.all([TestWsClient.connect(url), TestWsClient.connect(url)]);
-    cleanup = () => {
-      alarms.close();
-      map.close();
-      hub.stop();
-      server.close();
-    };
+    const { hub, url } = await startHub(20);
+    const [alarms, map] = await Promise.all([connect(url), connect(url)]);
     alarms.send({ type: 'subscribe', fleet: true, positions: false });
     map.send({ type: 'subscribe', fleet: true });
     expect(await alarms.waitFor((m) => m['type'] === 'subscribed')).toMatchObject({ fleet: true, positions: false });
