@@ -174,8 +174,8 @@ export function createMetrics(src: {
   tcpCounter('fleet_device_records_rejected_total', 'Records that failed validation (acknowledged to the device, never published)', [], (s) => [[{}, s.recordsDropped]]);
   tcpCounter('fleet_device_records_resent_total', 'Records devices sent again after JetStream acknowledged them (answered, not published twice)', [], (s) => [[{}, s.recordsResent]]);
   ingestMetric('gauge', 'fleet_ingest_pending_records', 'Records taken from devices, not yet acknowledged by JetStream', (s) => s.pendingRecords);
-  // Per thread, each over its last one-second report.
-  const loopDelay = (name: string, help: string, pick: (d: LoopDelay) => number) =>
+  // Per thread, each over its last one-second report; `pick` gives the value in the metric's unit.
+  const threadGauge = (name: string, help: string, pick: (d: LoopDelay) => number) =>
     new Gauge({
       name,
       help,
@@ -184,17 +184,19 @@ export function createMetrics(src: {
       collect() {
         this.reset();
         const main = latestLoopDelay();
-        this.set({ thread: 'main' }, pick(main) / 1000);
+        this.set({ thread: 'main' }, pick(main));
         const a = src.adapters?.()?.loopDelay;
-        if (a) this.set({ thread: 'adapters' }, pick(a) / 1000);
+        if (a) this.set({ thread: 'adapters' }, pick(a));
         const u = src.urgent?.()?.loopDelay;
-        if (u) this.set({ thread: 'urgent' }, pick(u) / 1000);
-        for (const s of src.shards()) if (s.stats?.loopDelay) this.set({ thread: `shard-${s.shard}` }, pick(s.stats.loopDelay) / 1000);
+        if (u) this.set({ thread: 'urgent' }, pick(u));
+        for (const s of src.shards()) if (s.stats?.loopDelay) this.set({ thread: `shard-${s.shard}` }, pick(s.stats.loopDelay));
       },
     });
-  loopDelay('fleet_eventloop_delay_p99_seconds', 'p99 event loop delay per thread (what every latency waits on)', (d) => d.p99Ms);
-  loopDelay('fleet_eventloop_delay_max_seconds', 'Longest event loop delay per thread', (d) => d.maxMs);
-  loopDelay('fleet_gc_pause_max_seconds', 'Longest garbage-collection pause per thread', (d) => d.gcMaxMs);
+  threadGauge('fleet_eventloop_delay_p99_seconds', 'p99 event loop delay per thread (what every latency waits on)', (d) => d.p99Ms / 1000);
+  threadGauge('fleet_eventloop_delay_max_seconds', 'Longest event loop delay per thread', (d) => d.maxMs / 1000);
+  threadGauge('fleet_gc_pause_max_seconds', 'Longest garbage-collection pause per thread', (d) => d.gcMaxMs / 1000);
+  threadGauge('fleet_gc_major_pause_max_seconds', 'Longest full (mark-compact) garbage-collection pause per thread', (d) => d.majorGcMaxMs / 1000);
+  threadGauge('fleet_thread_heap_used_bytes', 'V8 heap in use per thread', (d) => d.heapUsedBytes);
   new Gauge({ name: 'fleet_ws_clients', help: 'Connected WebSocket clients', registers: [registry], collect() { this.set(src.hub().clients); } });
   new Counter({ name: 'fleet_ws_pushed_total', help: 'Device updates pushed to WebSocket clients', registers: [registry], collect() { this.reset(); this.inc(src.hub().pushed); } });
   new Counter({ name: 'fleet_ws_duplicate_events_total', help: 'Derived events not pushed again (same event id from the urgent and the bulk lane, or a redelivery)', registers: [registry], collect() { this.reset(); this.inc(src.hub().duplicateEvents); } });

@@ -24,6 +24,10 @@ export interface PlatformMetrics {
   loopDelayMaxMs: Record<string, number>;
   /** Longest GC pause per platform thread over its last report, ms. */
   gcPauseMaxMs: Record<string, number>;
+  /** Longest full (mark-compact) GC pause per platform thread over its last report, ms. */
+  majorGcPauseMaxMs: Record<string, number>;
+  /** V8 heap in use per platform thread, bytes. */
+  heapUsedBytes: Record<string, number>;
   /** Ordinary records per second the adapters' intake governor admits now. */
   intakeRate: number;
 }
@@ -64,12 +68,15 @@ export function platformMetrics(text: string, t = Date.now()): PlatformMetrics {
     ingestRecords: sum('fleet_ingest_records_total'),
     loopDelayMaxMs: perThread(p, 'fleet_eventloop_delay_max_seconds'),
     gcPauseMaxMs: perThread(p, 'fleet_gc_pause_max_seconds'),
+    majorGcPauseMaxMs: perThread(p, 'fleet_gc_major_pause_max_seconds'),
+    heapUsedBytes: perThread(p, 'fleet_thread_heap_used_bytes', 1),
     intakeRate: sum('fleet_ingest_admitted_rate'),
   };
 }
 
-function perThread(p: Map<string, { labels: string; value: number }[]>, name: string): Record<string, number> {
-  return Object.fromEntries((p.get(name) ?? []).map((e) => [/thread="([^"]+)"/.exec(e.labels)?.[1] ?? '?', Math.round(e.value * 1000)]));
+/** A per-thread gauge by thread, times `scale` (seconds to ms by default). */
+function perThread(p: Map<string, { labels: string; value: number }[]>, name: string, scale = 1000): Record<string, number> {
+  return Object.fromEntries((p.get(name) ?? []).map((e) => [/thread="([^"]+)"/.exec(e.labels)?.[1] ?? '?', Math.round(e.value * scale)]));
 }
 
 export async function scrape(httpBase: string): Promise<PlatformMetrics | undefined> {

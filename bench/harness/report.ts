@@ -92,7 +92,11 @@ export function renderTable(r: BenchResult): string {
   }
   const delays = Object.entries(r.loopDelayMs ?? {}).sort(([a], [b]) => a.localeCompare(b));
   if (delays.length > 0) {
-    out.push(`event loop delay per thread, ms (max / median of per-second max / longest GC pause): ${delays.map(([t, d]) => `${t} ${fmt(d.max)} / ${fmt(d.medianOfMax)} / ${fmt(d.gcMax)}`).join(', ')}`);
+    out.push(
+      `event loop delay per thread, ms (max / median of per-second max / longest GC pause / longest full GC; largest heap): ${delays
+        .map(([t, d]) => `${t} ${fmt(d.max)} / ${fmt(d.medianOfMax)} / ${fmt(d.gcMax)} / ${d.majorGcMax !== undefined ? fmt(d.majorGcMax) : '-'}; ${d.heapMaxBytes ? mb(d.heapMaxBytes) : '-'}`)
+        .join(', ')}`,
+    );
   }
   out.push('');
   out.push(

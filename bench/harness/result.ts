@@ -90,7 +90,7 @@ export interface BenchResult {
   /** How the adapters carried records into FLEET_IN during the window. */
   ingest: { recordsPerMessage: number };
   /** Event loop delay per platform thread over the window (max, median of the per-second maxima, longest GC pause), ms. */
-  loopDelayMs: Record<string, { max: number; medianOfMax: number; gcMax: number }>;
+  loopDelayMs: Record<string, ThreadLoad>;
   latencyMs: Record<string, LatencySummary>;
   heapPerActorBytes: number | null;
   heapMeasurement: Record<string, unknown> | null;
@@ -111,4 +111,13 @@ export interface BenchResult {
   storm?: Record<string, unknown>;
   notes: string[];
   files: { json: string; chart: string };
+}
+
+/** One platform thread over a window: loop delay (longest, typical second's), longest GC pauses (any, full), largest V8 heap. */
+export interface ThreadLoad {
+  max: number;
+  medianOfMax: number;
+  gcMax: number;
+  majorGcMax?: number;
+  heapMaxBytes?: number;
 }

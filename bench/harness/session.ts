@@ -8,6 +8,7 @@ import { Histogram, type LatencySummary } from '../histogram.ts';
 import type { Mix } from '../simulator/fleet.ts';
 import type { RunnerSnapshot } from '../simulator/runner.ts';
 import { LATENCY_KINDS, type HistogramSet, type SimCounters } from '../simulator/stats.ts';
+import type { ThreadLoad } from './result.ts';
 import { MachineCpu, ProcTracker, findPidByEnv, sampleProcess, type ProcUsage } from './proc-stats.ts';
 import { scrape, type PlatformMetrics } from './prom.ts';
 import type { TimelinePoint } from './result.ts';
@@ -87,7 +88,7 @@ export interface WindowStats {
   /** Mean records per FLEET_IN message the adapters published in the window (1 when they publish one each). */
   recordsPerMessage: number;
   /** Per platform thread: the longest event loop delay seen in the window, the median of its per-second maxima, the longest GC pause (ms). */
-  loopDelayMs: Record<string, { max: number; medianOfMax: number; gcMax: number }>;
+  loopDelayMs: Record<string, ThreadLoad>;
 }
 
 function portAnswers(port: number): Promise<boolean> {
@@ -115,19 +116,21 @@ function mergeSets(sets: HistogramSet[]): Record<string, Histogram> {
   return out;
 }
 
-type LoopDelay = { max: number; medianOfMax: number; gcMax: number };
-
 /** One thread's per-second maxima over the window: the longest, and the typical second's. */
-function delayOf(perSecondMax: number[], gcMax: number): LoopDelay {
+function delayOf(perSecondMax: number[], gcMax: number): ThreadLoad {
   const sorted = [...perSecondMax].sort((a, b) => a - b);
   return { max: sorted.at(-1) ?? 0, medianOfMax: sorted[Math.floor(sorted.length / 2)] ?? 0, gcMax };
 }
 
-function loopDelays(series: PlatformMetrics[]): Record<string, LoopDelay> {
+function loopDelays(series: PlatformMetrics[]): Record<string, ThreadLoad> {
   const per = new Map<string, number[]>();
   for (const m of series) for (const [thread, ms] of Object.entries(m.loopDelayMaxMs)) per.set(thread, [...(per.get(thread) ?? []), ms]);
+  const most = (thread: string, pick: (m: PlatformMetrics) => Record<string, number>) => Math.max(0, ...series.map((m) => pick(m)[thread] ?? 0));
   return Object.fromEntries(
-    [...per].map(([thread, v]) => [thread, delayOf(v, Math.max(0, ...series.map((m) => m.gcPauseMaxMs[thread] ?? 0)))]),
+    [...per].map(([thread, v]) => [
+      thread,
+      { ...delayOf(v, most(thread, (m) => m.gcPauseMaxMs)), majorGcMax: most(thread, (m) => m.majorGcPauseMaxMs), heapMaxBytes: most(thread, (m) => m.heapUsedBytes) },
+    ]),
   );
 }
 

@@ -193,5 +193,11 @@ async function count(query: string): Promise<number> {
     expect(m).toMatch(/^fleet_store_records_total \d+/m);
     expect(m).toMatch(/^fleet_consumer_lag\{partition="0"\} \d+/m);
     expect(m).toMatch(/^fleet_snapshot_age_seconds\{partition="0"\} -?[\d.]+/m);
+    // Each thread's heap and its longest full GC: what an on-call engineer reads when a loop stalls.
+    for (const thread of ['main', 'adapters', 'urgent', 'shard-0']) {
+      const heap = new RegExp(`^fleet_thread_heap_used_bytes\\{thread="${thread}"\\} (\\d+)`, 'm').exec(m);
+      expect(Number(heap?.[1]), `${thread} heap`).toBeGreaterThan(1 << 20);
+      expect(m).toMatch(new RegExp(`^fleet_gc_major_pause_max_seconds\\{thread="${thread}"\\} [\\d.e-]+`, 'm'));
+    }
   });
 });

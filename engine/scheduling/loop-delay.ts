@@ -1,39 +1,60 @@
-import { PerformanceObserver, monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { PerformanceObserver, constants, monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 
 /**
  * How long this thread's event loop made callbacks wait, and the longest
  * garbage-collection pause, since the last read (ms). Every latency the
  * platform promises (device ACK, live push, urgent alarms) passes through
  * some thread's loop; a thread whose loop is held up shows here first, and
- * the GC figure tells whether the collector held it. One per thread, started
- * on first use.
+ * the GC figures tell whether the collector held it, and whether a full
+ * (mark-compact) collection of a large heap did. One per thread, started on
+ * first use.
  */
 export interface LoopDelay {
   p99Ms: number;
   maxMs: number;
   gcMaxMs: number;
+  /** Longest mark-compact pause: long ones come from a big old generation (objects that live seconds, then die). */
+  majorGcMaxMs: number;
+  /** This thread's V8 heap in use now. */
+  heapUsedBytes: number;
 }
 
 let histogram: IntervalHistogram | undefined;
 let gcMaxMs = 0;
+let majorGcMaxMs = 0;
+const round1 = (ms: number) => Math.round(ms * 10) / 10;
 
 export function loopDelaySinceLastRead(): LoopDelay {
   if (!histogram) {
     histogram = monitorEventLoopDelay({ resolution: 10 });
     histogram.enable();
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) if (e.duration > gcMaxMs) gcMaxMs = e.duration;
+      for (const e of list.getEntries()) {
+        if (e.duration > gcMaxMs) gcMaxMs = e.duration;
+        const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+        if (kind === constants.NODE_PERFORMANCE_GC_MAJOR && e.duration > majorGcMaxMs) majorGcMaxMs = e.duration;
+      }
     }).observe({ entryTypes: ['gc'] });
-    return { p99Ms: 0, maxMs: 0, gcMaxMs: 0 };
+    return { ...NONE, heapUsedBytes: getHeapStatistics().used_heap_size };
   }
-  const out = { p99Ms: histogram.percentile(99) / 1e6, maxMs: histogram.max / 1e6, gcMaxMs: Math.round(gcMaxMs * 10) / 10 };
+  const out = {
+    p99Ms: histogram.percentile(99) / 1e6,
+    maxMs: histogram.max / 1e6,
+    gcMaxMs: round1(gcMaxMs),
+    majorGcMaxMs: round1(majorGcMaxMs),
+    heapUsedBytes: getHeapStatistics().used_heap_size,
+  };
   histogram.reset();
   gcMaxMs = 0;
+  majorGcMaxMs = 0;
   return out;
 }
 
+const NONE: LoopDelay = { p99Ms: 0, maxMs: 0, gcMaxMs: 0, majorGcMaxMs: 0, heapUsedBytes: 0 };
+
 /** For a thread read by scrapes (the main thread): one reading a second, the latest kept. */
-let sampled: LoopDelay = { p99Ms: 0, maxMs: 0, gcMaxMs: 0 };
+let sampled: LoopDelay = NONE;
 let sampler: NodeJS.Timeout | undefined;
 export function latestLoopDelay(): LoopDelay {
   if (!sampler) {
@@ -41,5 +62,6 @@ export function latestLoopDelay(): LoopDelay {
     sampler = setInterval(() => (sampled = loopDelaySinceLastRead()), 1000);
     sampler.unref();
   }
-  return sampled;
+  // The heap is read now: it is a level, not something over the last second.
+  return { ...sampled, heapUsedBytes: getHeapStatistics().used_heap_size };
 }

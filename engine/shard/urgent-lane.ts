@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.ts';
+import type { LoopDelay } from '../scheduling/loop-delay.ts';
 import type { FromUrgentWorker, UrgentWorkerData } from './urgent-worker.ts';
 
 const ENTRY = new URL('./urgent-entry.mjs', import.meta.url);
@@ -9,7 +10,7 @@ export interface UrgentLaneStatus {
   running: boolean;
   restarts: number;
   alarms: number;
-  loopDelay: { p99Ms: number; maxMs: number; gcMaxMs: number } | undefined;
+  loopDelay: LoopDelay | undefined;
 }
 
 /**
