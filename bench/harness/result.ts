@@ -89,7 +89,7 @@ export interface BenchResult {
   ratio: number;
   /** How the adapters carried records into FLEET_IN during the window. */
   ingest: { recordsPerMessage: number };
-  /** Event loop delay per platform thread over the window (max, median of the per-second maxima, longest GC pause), ms. */
+  /** Per platform thread over the window: event loop delay, GC pauses, heap (ThreadLoad below). */
   loopDelayMs: Record<string, ThreadLoad>;
   latencyMs: Record<string, LatencySummary>;
   heapPerActorBytes: number | null;

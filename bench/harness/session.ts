@@ -8,10 +8,9 @@ import { Histogram, type LatencySummary } from '../histogram.ts';
 import type { Mix } from '../simulator/fleet.ts';
 import type { RunnerSnapshot } from '../simulator/runner.ts';
 import { LATENCY_KINDS, type HistogramSet, type SimCounters } from '../simulator/stats.ts';
-import type { ThreadLoad } from './result.ts';
 import { MachineCpu, ProcTracker, findPidByEnv, sampleProcess, type ProcUsage } from './proc-stats.ts';
 import { scrape, type PlatformMetrics } from './prom.ts';
-import type { TimelinePoint } from './result.ts';
+import type { ThreadLoad, TimelinePoint } from './result.ts';
 
 /**
  * One platform + one simulator under measurement: starts the platform as a
@@ -87,7 +86,7 @@ export interface WindowStats {
   actorsEnd: number;
   /** Mean records per FLEET_IN message the adapters published in the window (1 when they publish one each). */
   recordsPerMessage: number;
-  /** Per platform thread: the longest event loop delay seen in the window, the median of its per-second maxima, the longest GC pause (ms). */
+  /** Per platform thread (and the simulator's loop) over the window: result.ts ThreadLoad. */
   loopDelayMs: Record<string, ThreadLoad>;
 }
 
