@@ -145,6 +145,37 @@ export function createMetrics(src: {
       if (a) this.inc(a.throttled);
     },
   });
+  new Gauge({
+    name: 'fleet_ingest_waiting_packets',
+    help: 'Device packets decoded and waiting for the intake pace, by lane (live packets go first)',
+    labelNames: ['lane'],
+    registers: [registry],
+    collect() {
+      const a = src.adapters?.()?.intake;
+      if (!a) return;
+      this.set({ lane: 'live' }, a.waitingLive);
+      this.set({ lane: 'replay' }, a.waitingReplays);
+    },
+  });
+  new Gauge({
+    name: 'fleet_ingest_replays_held',
+    help: 'Device connections whose replay waits as undecoded bytes until the intake has room (a reconnect storm)',
+    registers: [registry],
+    collect() {
+      const a = src.adapters?.()?.intake;
+      if (a) this.set(a.heldNow);
+    },
+  });
+  new Counter({
+    name: 'fleet_ingest_replays_held_total',
+    help: 'Replays that waited as undecoded bytes',
+    registers: [registry],
+    collect() {
+      const a = src.adapters?.()?.intake;
+      this.reset();
+      if (a) this.inc(a.heldTotal);
+    },
+  });
   // Device connections per TCP listener, and what ended them: a spike of `replaced` is a reconnect storm, of `idle-timeout` a coverage hole.
   const tcpListeners = (): [string, TcpListenerStats][] => {
     const l = src.adapters?.()?.listeners;

@@ -1,5 +1,7 @@
 import { DeviceIdSchema, type DeviceId } from '../../engine/model/index.ts';
+import { isCritical } from '../ingest/normalize.ts';
 import {
+  type ChunkPeek,
   ProtocolError,
   type ProtocolErrorCode,
   type ProtocolSession,
@@ -67,6 +69,39 @@ class Gt06Session implements ProtocolSession {
       }
     }
     return steps;
+  }
+
+  /**
+   * Frames a copy of the stream from this chunk on (only when no frame is
+   * partly buffered, so the chunk starts one) and decodes each record message
+   * to throw it away: GT06 records are one small message each, so decoding
+   * is as cheap as any header walk would be, and the peek says exactly what
+   * `push` would decide (time, alarm). Anything else in the chunk (a login,
+   * a time request, a bad CRC, an unknown message) and it says nothing.
+   */
+  peek(chunk: Buffer): ChunkPeek | undefined {
+    if (this.closed || this.id === undefined || this.framer.bufferedBytes > 0) return undefined;
+    const framer = new Gt06Framer(this.limits.maxFrameBytes);
+    const events = framer.push(chunk);
+    if (framer.bufferedBytes > 0) return undefined;
+    const peek: ChunkPeek = { records: 0, critical: false, oldestDeviceTime: Number.POSITIVE_INFINITY, newestDeviceTime: Number.NEGATIVE_INFINITY };
+    for (const ev of events) {
+      if (ev.kind !== 'frame') return undefined;
+      const spec = RECORD_MESSAGES.get(ev.frame.protocol);
+      if (spec === undefined) return undefined;
+      let outcome;
+      try {
+        outcome = spec.decode(ev.frame.content, { now: this.now() });
+      } catch {
+        return undefined;
+      }
+      if (outcome.kind !== 'record') return undefined;
+      peek.records++;
+      peek.critical ||= isCritical(outcome.record);
+      peek.oldestDeviceTime = Math.min(peek.oldestDeviceTime, outcome.record.deviceTime);
+      peek.newestDeviceTime = Math.max(peek.newestDeviceTime, outcome.record.deviceTime);
+    }
+    return peek.records > 0 ? peek : undefined;
   }
 
   /** Decoders are written not to throw; this net keeps a bug from ever taking the process down. */

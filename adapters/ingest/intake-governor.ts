@@ -48,6 +48,9 @@ export interface GovernorStats {
   throttled: number;
   /** Of those, live packets (which wait only for other live ones). */
   throttledLive: number;
+  /** Packets waiting now, live and replayed. */
+  waitingLive: number;
+  waitingReplays: number;
 }
 
 export class IntakeGovernor {
@@ -66,7 +69,7 @@ export class IntakeGovernor {
   readonly stats: GovernorStats;
 
   constructor(initialRate = 50_000) {
-    this.stats = { rate: initialRate, throttled: 0, throttledLive: 0 };
+    this.stats = { rate: initialRate, throttled: 0, throttledLive: 0, waitingLive: 0, waitingReplays: 0 };
     this.tokens = initialRate / BURSTS_PER_S;
     this.delay = monitorEventLoopDelay({ resolution: 5 });
     this.delay.enable();
@@ -92,6 +95,7 @@ export class IntakeGovernor {
     if (live) this.stats.throttledLive++;
     await new Promise<void>((resolve) => {
       (live ? this.waitingLive : this.waiting).push({ n: records, resolve });
+      this.countWaiting();
       this.schedule();
     });
     // Released together, the waiters still take turns with the thread's other work.
@@ -129,7 +133,13 @@ export class IntakeGovernor {
       queue.shift();
       head.resolve();
     }
+    this.countWaiting();
     this.schedule();
+  }
+
+  private countWaiting(): void {
+    this.stats.waitingLive = this.waitingLive.length;
+    this.stats.waitingReplays = this.waiting.length;
   }
 
   private adjust(): void {
@@ -159,5 +169,6 @@ export class IntakeGovernor {
     if (this.wake) clearTimeout(this.wake);
     this.delay.disable();
     for (const w of [...this.waitingLive.splice(0), ...this.waiting.splice(0)]) w.resolve();
+    this.countWaiting();
   }
 }

@@ -4,6 +4,7 @@ import { DeviceIdSchema, type DecodedRecord, type DeviceId, type Protocol, type 
 import type { DeviceAdmission } from '../../engine/registry/device-registry.ts';
 import { isCritical, normalizeRecord } from '../ingest/normalize.ts';
 import { takeIn } from '../ingest/intake.ts';
+import { isHoldableReplay, type HeldReplay, type ReplayHold } from '../ingest/replay-hold.ts';
 import type { ConnectionLimits } from './connection-limits.ts';
 import type { DecodeOwner, DecodeScheduler } from './decode-scheduler.ts';
 import { countProtocolError, type CloseReason, type TcpListenerStats } from './listener-stats.ts';
@@ -49,6 +50,8 @@ export interface ConnectionContext {
   claim?: (deviceId: DeviceId, conn: DeviceConnection) => void;
   /** When received bytes are decoded (decode-scheduler.ts); without one, at once. */
   decoding?: DecodeScheduler;
+  /** Where replays wait as bytes while the intake is backed up (replay-hold.ts); without one, nothing is held. */
+  replayHold?: ReplayHold;
 }
 
 /** How long an ended connection may take to flush its last answer before it is destroyed. */
@@ -65,7 +68,7 @@ interface PendingStep {
   receivedAt: number;
 }
 
-export class DeviceConnection implements DecodeOwner {
+export class DeviceConnection implements DecodeOwner, HeldReplay {
   /** Remote as `address:port`, for logs. */
   readonly remote: string;
   private readonly queue: PendingStep[] = [];
@@ -81,6 +84,8 @@ export class DeviceConnection implements DecodeOwner {
   /** Chunks received and not yet decoded (the thread's decode budget was spent), oldest first. */
   private readonly undecoded: { chunk: Buffer; receivedAt: number }[] = [];
   private undecodedBytes = 0;
+  /** The undecoded chunks are a replay waiting in the replay hold for the intake to have room. */
+  private held = false;
   /** Publishes not yet acknowledged, in order; the next answer waits for all of them. */
   private unanswered: Promise<void>[] = [];
   private unansweredRecords = 0;
@@ -151,15 +156,53 @@ export class DeviceConnection implements DecodeOwner {
     if (this.ended) return;
     const receivedAt = this.ctx.now();
     this.backlogBytes += chunk.length;
+    if (this.held) {
+      this.keep(chunk, receivedAt);
+      // Anything but more of the same replay (an alarm, half a frame, a login) and the device waits no longer.
+      if (!this.holdable(chunk, receivedAt)) this.releaseHeld();
+      return;
+    }
+    const hold = this.ctx.replayHold;
+    if (hold !== undefined && this.undecoded.length === 0 && hold.busy && this.holdable(chunk, receivedAt)) {
+      this.held = true;
+      this.keep(chunk, receivedAt);
+      hold.hold(this);
+      return;
+    }
     const decoding = this.ctx.decoding;
     if (decoding === undefined || (this.undecoded.length === 0 && decoding.mayDecodeNow())) {
       this.decode(chunk, receivedAt);
       return;
     }
+    this.keep(chunk, receivedAt);
+    if (this.undecoded.length === 1) decoding.enqueue(this);
+  }
+
+  private keep(chunk: Buffer, receivedAt: number): void {
     this.undecoded.push({ chunk, receivedAt });
     this.undecodedBytes += chunk.length;
-    if (this.undecoded.length === 1) decoding.enqueue(this);
     this.pauseIfFull();
+  }
+
+  /** A replay of ordinary records, in whole frames, as the session reads it without decoding. */
+  private holdable(chunk: Buffer, receivedAt: number): boolean {
+    try {
+      return isHoldableReplay(this.session.peek?.(chunk), receivedAt);
+    } catch (err) {
+      // The chunk is decoded as usual; push has its own net for whatever made peek throw.
+      this.ctx.log.debug({ ...this.who(), err: errorText(err) }, 'session.peek threw');
+      return false;
+    }
+  }
+
+  releaseHeld(): boolean {
+    if (!this.held) return false;
+    this.held = false;
+    if (this.ended || this.undecoded.length === 0) return false;
+    const decoding = this.ctx.decoding;
+    if (decoding !== undefined) decoding.enqueue(this);
+    else while (this.undecoded.length > 0 && !this.ended) this.decodeNext();
+    return true;
   }
 
   nextChunkBytes(): number | undefined {

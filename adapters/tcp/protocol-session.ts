@@ -60,6 +60,21 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   maxRecordsPerPacket: 255,
 };
 
+/**
+ * What a chunk of bytes holds, read without decoding its records into the
+ * model (ProtocolSession.peek): enough for the listener to tell a replay from
+ * the device's buffer, which may wait as bytes, from anything that must not.
+ */
+export interface ChunkPeek {
+  /** Records the chunk's frames carry. */
+  records: number;
+  /** A record takes, or may take, the urgent lane (panic, crash). */
+  critical: boolean;
+  /** Device times of the oldest and newest record, ms. */
+  oldestDeviceTime: number;
+  newestDeviceTime: number;
+}
+
 export interface ProtocolSession {
   readonly protocol: Protocol;
   /** Known once the device identified itself. */
@@ -70,4 +85,12 @@ export interface ProtocolSession {
    * buffers at most `maxFrameBytes` of an incomplete frame.
    */
   push(chunk: Buffer): SessionStep[];
+  /**
+   * What `chunk` would yield if pushed next, when that is nothing but whole
+   * records frames of an identified device; undefined otherwise (a frame
+   * split across chunks, a login, a frame it would ignore). Never changes the
+   * session, and far cheaper than `push`: it is asked about every chunk while
+   * the intake is backed up. Optional: a protocol without it is never held.
+   */
+  peek?(chunk: Buffer): ChunkPeek | undefined;
 }

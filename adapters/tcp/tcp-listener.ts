@@ -5,6 +5,7 @@ import type { DeviceAdmission } from '../../engine/registry/device-registry.ts';
 import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
 import { resolveConnectionLimits, sessionLimitsOf, type ConnectionLimits } from './connection-limits.ts';
 import { threadDecodeScheduler, type DecodeScheduler } from './decode-scheduler.ts';
+import type { ReplayHold } from '../ingest/replay-hold.ts';
 import { DeviceConnection, type ConnectionContext } from './device-connection.ts';
 import { createListenerStats, type RefuseReason, type TcpListenerStats } from './listener-stats.ts';
 import { LogBudget } from './log-budget.ts';
@@ -41,6 +42,8 @@ export interface TcpListenerOptions {
   now?: () => number;
   /** When received bytes are decoded (default: the thread's scheduler, decode-scheduler.ts). */
   decoding?: DecodeScheduler;
+  /** Where replays wait as bytes while the intake is backed up (adapters/ingest/replay-hold.ts); without one, none wait. */
+  replayHold?: ReplayHold;
 }
 
 export interface TcpListener {
@@ -83,6 +86,7 @@ export async function startTcpListener(opts: TcpListenerOptions): Promise<TcpLis
     now: opts.now ?? Date.now,
     stats,
     decoding: opts.decoding ?? threadDecodeScheduler,
+    ...(opts.replayHold ? { replayHold: opts.replayHold } : {}),
     claim: (deviceId, conn) => {
       const older = byDevice.get(deviceId);
       byDevice.set(deviceId, conn);

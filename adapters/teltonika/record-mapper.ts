@@ -1,7 +1,7 @@
-import type { DecodedRecord, DeviceId, Position } from '../../engine/model/index.ts';
+import type { Alarm, DecodedRecord, DeviceId, Position } from '../../engine/model/index.ts';
 import type { AvlRecord } from './avl-parser.ts';
 import { addAlarm, applyIoElements, type IoDraft } from './io-apply.ts';
-import type { IoTable } from './io-map.ts';
+import type { IoRule, IoTable } from './io-map.ts';
 
 /**
  * Turns one raw AVL record into the internal model, or says why it is
@@ -14,6 +14,8 @@ export type MapOutcome = { ok: true; record: DecodedRecord } | { ok: false; reas
 
 /** Teltonika priority 2 is the panic button / alarm priority. */
 const PRIORITY_PANIC = 2;
+/** Alarms that put a record on the urgent lane; harsh driving and the like are ordinary events. */
+const URGENT_ALARMS: readonly Alarm[] = ['panic', 'crash'];
 const MAX_SPEED_KMH = 2000;
 const MAX_HEADING_DEG = 360;
 
@@ -53,11 +55,38 @@ export function mapAvlRecord(raw: AvlRecord, src: Buffer, deviceId: DeviceId, ta
   if (draft.driverId !== undefined) record.driverId = draft.driverId;
   if (draft.alarms !== undefined) {
     record.alarms = draft.alarms;
-    // Only panic and crash take the urgent lane; harsh driving and the like
-    // are ordinary events. Left unset otherwise so the ingest layer's
-    // default applies.
-    if (draft.alarms.includes('panic') || draft.alarms.includes('crash')) record.priority = 'critical';
+    // Left unset otherwise so the ingest layer's default applies.
+    if (draft.alarms.some((a) => URGENT_ALARMS.includes(a))) record.priority = 'critical';
   }
   if (draft.attributes !== undefined) record.attributes = draft.attributes;
   return { ok: true, record };
+}
+
+/**
+ * True when mapping `raw` could make it critical: panic priority, or an IO
+ * element the table maps to an urgent alarm, whatever its value. It is read
+ * before a record is mapped (replay-peek.ts) and errs towards true.
+ */
+export function mayBeCritical(raw: AvlRecord, table: IoTable): boolean {
+  if (raw.priority === PRIORITY_PANIC) return true;
+  const ids = urgentIoIds(table);
+  for (let i = 0; i < raw.io.length; i += 3) if (ids.has(raw.io[i]!)) return true;
+  return false;
+}
+
+const urgentIds = new WeakMap<IoTable, ReadonlySet<number>>();
+
+function urgentIoIds(table: IoTable): ReadonlySet<number> {
+  let ids = urgentIds.get(table);
+  if (ids === undefined) {
+    ids = new Set([...table.rules.values()].filter(raisesUrgentAlarm).map((r) => r.id));
+    urgentIds.set(table, ids);
+  }
+  return ids;
+}
+
+function raisesUrgentAlarm(rule: IoRule): boolean {
+  if (rule.field !== 'alarm') return false;
+  const alarms = typeof rule.alarm === 'string' ? [rule.alarm] : Object.values(rule.alarm);
+  return alarms.some((a) => URGENT_ALARMS.includes(a));
 }

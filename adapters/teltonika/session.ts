@@ -1,17 +1,20 @@
 import { deviceId as toDeviceId, type DeviceId } from '../../engine/model/index.ts';
 import {
   DEFAULT_SESSION_LIMITS,
+  type ChunkPeek,
   type ProtocolErrorCode,
   type ProtocolSession,
   type SessionLimits,
   type SessionStep,
 } from '../tcp/protocol-session.ts';
 import { decodeAvlData } from './avl-decoder.ts';
+import { CRC_BYTES, HEADER_BYTES } from './avl-frame.ts';
 import { ByteCollector } from './byte-collector.ts';
 import { crc16Ibm } from './crc16-ibm.ts';
 import { teltonikaError } from './errors.ts';
 import { IMEI_LENGTH, imeiAccept, imeiReject, isImeiDigits } from './imei.ts';
 import { DEFAULT_IO_FAMILY, IO_TABLES, type IoFamily, type IoTable } from './io-map.ts';
+import { peekAvlPackets } from './replay-peek.ts';
 
 /**
  * The Teltonika TCP protocol as a pure state machine: IMEI handshake, then
@@ -26,10 +29,6 @@ export interface TeltonikaSessionOptions {
 
 type State = 'imei-length' | 'imei' | 'avl-header' | 'avl-body' | 'closed';
 
-/** Preamble (4) + data length (4). */
-const HEADER_BYTES = 8;
-/** The CRC field after the data: two zero bytes and the CRC-16. */
-const CRC_BYTES = 4;
 
 export function createTeltonikaSession(
   limits: SessionLimits = DEFAULT_SESSION_LIMITS,
@@ -70,6 +69,12 @@ class TeltonikaSession implements ProtocolSession {
       steps.push(this.close('bad-framing', `internal error: ${err instanceof Error ? err.message : String(err)}`));
     }
     return steps;
+  }
+
+  peek(chunk: Buffer): ChunkPeek | undefined {
+    // Only between packets of an identified device: nothing of a frame is buffered, so the chunk starts one.
+    if (this.state !== 'avl-header' || this.collector.missing() !== HEADER_BYTES) return undefined;
+    return peekAvlPackets(chunk, this.limits, this.ioTable);
   }
 
   private onComplete(bytes: Buffer): SessionStep[] {

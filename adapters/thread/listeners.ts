@@ -6,7 +6,9 @@ import { DeviceRegistry } from '../../engine/registry/device-registry.ts';
 import { createGt06Session } from '../gt06/index.ts';
 import { IntakeGovernor } from '../ingest/intake-governor.ts';
 import { RecordPublisher } from '../ingest/record-publisher.ts';
+import { ReplayHold } from '../ingest/replay-hold.ts';
 import { startOsmandListener } from '../osmand/http-listener.ts';
+import { threadDecodeScheduler } from '../tcp/decode-scheduler.ts';
 import { startTcpListener } from '../tcp/index.ts';
 import { createTeltonikaSession } from '../teltonika/index.ts';
 import { startTeltonikaUdpListener } from '../teltonika/udp-listener.ts';
@@ -43,6 +45,9 @@ export async function startListeners(
     const governor = new IntakeGovernor();
     closers.push(() => governor.close());
     const admit = (records: number, live: boolean) => governor.admit(records, live);
+    // Replays decoded and not yet taken in: waiting for the governor, or queued for decoding.
+    const replayHold = new ReplayHold(() => governor.stats.waitingReplays + threadDecodeScheduler.waiting);
+    closers.push(() => replayHold.close());
     const resent = (id: string) => publisher.resent(id);
     const osmand = await startOsmandListener({ host: o.host, port: o.ports.osmand, tenant, publisher, admission: registry, admit, log });
     closers.push(() => osmand.close());
@@ -50,16 +55,17 @@ export async function startListeners(
     const publish = (records: TelemetryRecord[]) => publisher.publish(records);
     const urgentNow = (r: TelemetryRecord) => publisher.urgentNow(r);
     const common = { host: o.host, tenant, admission: registry, publish, admit, resent };
+    const tcp = { ...common, urgentNow, replayHold };
     const limits = { maxConnectionsPerAddress: o.tcpMaxPerAddress };
-    const teltonika = await startTcpListener({ ...common, urgentNow, port: o.ports.teltonika, protocol: 'teltonika', limits, createSession: (l) => createTeltonikaSession(l), log });
+    const teltonika = await startTcpListener({ ...tcp, port: o.ports.teltonika, protocol: 'teltonika', limits, createSession: (l) => createTeltonikaSession(l), log });
     closers.push(() => teltonika.close());
     const teltonikaUdp = await startTeltonikaUdpListener({ ...common, port: teltonika.port, log });
     closers.push(() => teltonikaUdp.close());
-    const gt06 = await startTcpListener({ ...common, urgentNow, port: o.ports.gt06, protocol: 'gt06', limits, createSession: (l) => createGt06Session(l), log });
+    const gt06 = await startTcpListener({ ...tcp, port: o.ports.gt06, protocol: 'gt06', limits, createSession: (l) => createGt06Session(l), log });
     closers.push(() => gt06.close());
     return {
       ports: { osmand: osmand.port, teltonika: teltonika.port, gt06: gt06.port },
-      stats: () => ({ listeners: { teltonika: teltonika.stats, teltonikaUdp: teltonikaUdp.stats, gt06: gt06.stats }, ingest: { ...publisher.stats }, intake: { ...governor.stats } }),
+      stats: () => ({ listeners: { teltonika: teltonika.stats, teltonikaUdp: teltonikaUdp.stats, gt06: gt06.stats }, ingest: { ...publisher.stats }, intake: { ...governor.stats, ...replayHold.stats } }),
       close: closeAll,
     };
   } catch (err) {

@@ -1,5 +1,6 @@
 import type { LoopDelay } from '../../engine/scheduling/loop-delay.ts';
 import type { GovernorStats } from '../ingest/intake-governor.ts';
+import type { ReplayHoldStats } from '../ingest/replay-hold.ts';
 import type { PublisherStats } from '../ingest/record-publisher.ts';
 import type { TcpListenerStats } from '../tcp/listener-stats.ts';
 import type { UdpListenerStats } from '../teltonika/udp-listener.ts';
@@ -28,8 +29,8 @@ export interface AdapterStats {
   /** Per listener: counters as listener-stats.ts and udp-listener.ts keep them. */
   listeners: { teltonika: TcpListenerStats; gt06: TcpListenerStats; teltonikaUdp: UdpListenerStats };
   ingest: PublisherStats;
-  /** The pace of ordinary records (intake-governor.ts). */
-  intake: GovernorStats;
+  /** The pace of ordinary records (intake-governor.ts), and the replays held as bytes meanwhile (replay-hold.ts). */
+  intake: GovernorStats & ReplayHoldStats;
   /** Event loop delay of the adapters' thread since its previous report. */
   loopDelay: LoopDelay;
 }

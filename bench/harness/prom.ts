@@ -30,6 +30,9 @@ export interface PlatformMetrics {
   heapUsedBytes: Record<string, number>;
   /** Ordinary records per second the adapters' intake governor admits now. */
   intakeRate: number;
+  /** Replay packets decoded and waiting for the intake, and connections whose replay waits as bytes meanwhile. */
+  waitingReplays: number;
+  replaysHeld: number;
 }
 
 export function parseProm(text: string): Map<string, { labels: string; value: number }[]> {
@@ -71,6 +74,8 @@ export function platformMetrics(text: string, t = Date.now()): PlatformMetrics {
     majorGcPauseMaxMs: perThread(p, 'fleet_gc_major_pause_max_seconds'),
     heapUsedBytes: perThread(p, 'fleet_thread_heap_used_bytes', 1),
     intakeRate: sum('fleet_ingest_admitted_rate'),
+    waitingReplays: (p.get('fleet_ingest_waiting_packets') ?? []).filter((e) => e.labels.includes('lane="replay"')).reduce((n, e) => n + e.value, 0),
+    replaysHeld: sum('fleet_ingest_replays_held'),
   };
 }
 

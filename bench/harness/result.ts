@@ -29,6 +29,9 @@ export interface TimelinePoint {
   loopDelayMaxMs?: Record<string, number>;
   gcPauseMaxMs?: Record<string, number>;
   intakeRate?: number;
+  /** Replay packets decoded and waiting for the intake; connections holding theirs as bytes (adapters/ingest/replay-hold.ts). */
+  waitingReplays?: number;
+  replaysHeld?: number;
   simLoopDelayMaxMs?: number;
 }
 

@@ -367,6 +367,8 @@ async function reconnectStorm(o: ScenarioOptions): Promise<BenchResult> {
       backlogClearedAfterS: clearedAt ? round((clearedAt.t - stormAt) / 1000, 1) : null,
       backlogCleared: clearedAt !== undefined,
       peakConsumerLag: peakLag,
+      peakReplaysHeld: Math.max(0, ...session.timeline.map((p) => p.replaysHeld ?? 0)),
+      peakReplaysDecodedWaiting: Math.max(0, ...session.timeline.map((p) => p.waitingReplays ?? 0)),
       secondsWithBacklog: draining.length,
       criticalDuringDrain,
       criticalToAckDuringDrain: whileDraining('criticalToAck'),
