@@ -66,7 +66,10 @@ export class ReplayHold {
   hold(conn: HeldReplay): void {
     this.queue.push(conn);
     this.counts.heldTotal++;
-    this.timer ??= setInterval(() => this.release(), this.releaseEveryMs);
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => this.release(), this.releaseEveryMs);
+      this.timer.unref();
+    }
   }
 
   get stats(): ReplayHoldStats {

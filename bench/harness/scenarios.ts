@@ -11,6 +11,7 @@ import type { ProcUsage } from './proc-stats.ts';
 import type { BenchResult, PeakStep, ScaleStep } from './result.ts';
 import { BenchSession, summaries, type SimSettings, type WindowStats } from './session.ts';
 import { settleFleet } from './settle.ts';
+import { storedExactlyOnce } from './store-audit.ts';
 import type { LatencyKind } from '../simulator/stats.ts';
 
 /**
@@ -193,7 +194,7 @@ function assemble(
       ackedBuffered: c.drain.counters.ackedBuffered,
       processed: c.drain.processed,
       stored: c.drain.stored,
-      ...(c.drain.audit ? { storedRows: c.drain.audit.rows, storedIds: c.drain.audit.ids } : {}),
+      ...(c.drain.audit ? { storedRows: c.drain.audit.rows, storedIds: c.drain.audit.ids, storedIdsWithoutPosition: c.drain.audit.idsWithoutPosition } : {}),
       deadLetters: c.drain.deadLetters,
       sent: c.drain.counters.sent,
       resent: c.drain.counters.resent,
@@ -207,13 +208,14 @@ function assemble(
       alarmsRepeatedOnWs: c.drain.counters.alarmsRepeatedOnWs,
       alarmsRepeatedOnNats: c.drain.counters.alarmsRepeatedOnNats,
       heartbeats: c.drain.counters.heartbeats,
+      heartbeatsSent: c.drain.counters.heartbeatsSent,
       wsItems: c.drain.counters.wsItems,
       ...Object.fromEntries(Object.entries(c.drain.counters.ackedByProtocol).map(([p, v]) => [`acked.${p}`, v])),
     },
     platformCrashed: c.session.platformDied > 0,
     drained: c.drain.drained,
     drainS: round(c.drain.seconds, 1),
-    storedEqualsAcked: c.drain.audit ? c.drain.audit.rows === c.drain.acked && c.drain.audit.ids === c.drain.acked : c.drain.stored === c.drain.acked,
+    storedEqualsAcked: c.drain.audit ? storedExactlyOnce(c.drain.audit, { ...c.drain.counters, acked: c.drain.acked }) : c.drain.stored === c.drain.acked,
     timeline: c.session.timeline,
     notes,
     files: { json: '', chart: '' },

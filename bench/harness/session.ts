@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { StoreAudit } from './store-audit.ts';
 import { startPlatformProcess, type PlatformProcess } from '../../engine/testing/platform-process.ts';
 import { Histogram, type LatencySummary } from '../histogram.ts';
 import type { Mix } from '../simulator/fleet.ts';
@@ -25,10 +26,6 @@ import type { ThreadLoad, TimelinePoint } from './result.ts';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** What ClickHouse holds after the drain: rows, and distinct record ids (a duplicate row is a row, not an id). */
-export interface StoreAudit {
-  rows: number;
-  ids: number;
-}
 
 export interface SimSettings {
   devices: number;
@@ -463,7 +460,7 @@ export class BenchSession {
   /** Where stored and acknowledged differ: per protocol, from ClickHouse itself, into the notes. */
   private async auditStore(c: SimCounters): Promise<StoreAudit | undefined> {
     const query =
-      "SELECT protocol, count() AS n, uniqExact(record_id) AS ids, countIf(has_position = 0) AS without_position FROM fleetline.records GROUP BY protocol ORDER BY protocol";
+      "SELECT protocol, count() AS n, uniqExact(record_id) AS ids, countIf(has_position = 0) AS without_position, uniqExactIf(record_id, has_position = 0) AS ids_without_position FROM fleetline.records GROUP BY protocol ORDER BY protocol";
     try {
       const res = await fetch(`${this.platform.http}/v1/sql`, {
         method: 'POST',
@@ -471,14 +468,18 @@ export class BenchSession {
         body: JSON.stringify({ query }),
         signal: AbortSignal.timeout(30_000),
       });
-      const body = (await res.json()) as { data?: { protocol: string; n: string; ids: string; without_position: string }[] };
+      const body = (await res.json()) as { data?: { protocol: string; n: string; ids: string; without_position: string; ids_without_position: string }[] };
       const data = body.data ?? [];
       const rows = data.map((r) => `${r.protocol}: ${r.n} rows, ${r.ids} ids, ${r.without_position} without position`);
-      const audit = { rows: data.reduce((n, r) => n + Number(r.n), 0), ids: data.reduce((n, r) => n + Number(r.ids), 0) };
+      const audit: StoreAudit = {
+        rows: data.reduce((n, r) => n + Number(r.n), 0),
+        ids: data.reduce((n, r) => n + Number(r.ids), 0),
+        idsWithoutPosition: data.reduce((n, r) => n + Number(r.ids_without_position), 0),
+      };
       this.notes.push(
         `stored and acknowledged differ. ClickHouse has ${rows.join('; ')}. The devices counted ${Object.entries(c.ackedByProtocol)
           .map(([p, n]) => `${p} ${n}`)
-          .join(', ')} acknowledged (gt06 includes ${c.heartbeats} heartbeats, OsmAnd answers reported ${c.platformDuplicates} duplicates)`,
+          .join(', ')} acknowledged (gt06 includes ${c.heartbeats} heartbeats answered of ${c.heartbeatsSent} sent, OsmAnd answers reported ${c.platformDuplicates} duplicates)`,
       );
       return audit;
     } catch (err) {

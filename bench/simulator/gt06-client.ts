@@ -109,6 +109,7 @@ export class Gt06Client extends TcpDeviceClient {
     this.unconfirmed = [];
     this.lastHeartbeatAt = now();
     this.armAckTimer();
+    this.ctx.stats.counters.heartbeatsSent++;
     this.write(encodeHeartbeat(this.device.vehicle.state.ignition, serial));
   }
 

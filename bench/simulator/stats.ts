@@ -44,6 +44,8 @@ export interface SimCounters {
   resent: number;
   /** GT06 heartbeat records acknowledged (counted in acked too). */
   heartbeats: number;
+  /** GT06 heartbeats written. Unlike locations, a heartbeat whose answer is lost is not sent again: it may be stored without being counted acknowledged. */
+  heartbeatsSent: number;
   alarmsRaised: number;
   sendFailures: number;
   connects: number;
@@ -74,6 +76,7 @@ export function emptyCounters(): SimCounters {
     platformDuplicates: 0,
     resent: 0,
     heartbeats: 0,
+    heartbeatsSent: 0,
     alarmsRaised: 0,
     sendFailures: 0,
     connects: 0,

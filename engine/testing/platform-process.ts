@@ -87,7 +87,27 @@ export async function startPlatformProcess(extraEnv: Record<string, string> = {}
     child.stderr?.on('data', append);
     await waitForBanner(child, out, 90_000);
   };
-  await launch();
+  // A port checked free can still be taken by another test's service before the platform binds it:
+  // the first start picks new ports and tries again (restarts keep theirs, as a real restart does).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await launch();
+      break;
+    } catch (err) {
+      const portTaken = /cannot listen on|address already in use|EADDRINUSE/i.test(String(err));
+      if (!portTaken || attempt >= 3 || extraEnv['FLEET_HTTP_PORT'] !== undefined) throw err;
+      await new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+      for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await freePort();
+      Object.assign(env, {
+        FLEET_HTTP_PORT: String(ports.http),
+        FLEET_OSMAND_PORT: String(ports.osmand),
+        FLEET_TELTONIKA_PORT: String(ports.teltonika),
+        FLEET_GT06_PORT: String(ports.gt06),
+        FLEET_NATS_PORT: String(ports.nats),
+      }, extraEnv);
+      out.text += `\n--- a port was taken; starting again on new ports (attempt ${attempt + 1}) ---\n`;
+    }
+  }
   const exited = () =>
     new Promise<number | null>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
