@@ -46,6 +46,17 @@ describe('decode scheduler', () => {
     expect(h.decoded).toHaveLength(201);
   });
 
+  it('a connection let go because its own alarm arrived goes ahead of every waiting replay, and its alarm right after', () => {
+    const h = harness();
+    const replays = Array.from({ length: 200 }, (_, i) => h.owner(`replay${i}`, [{ bytes: 12_000, costMs: 0.5 }]));
+    for (const r of replays) h.scheduler.enqueue(r);
+    h.scheduler.enqueue(h.owner('live', [{ bytes: 300, costMs: 0.05 }]));
+    const device = h.owner('held', [{ bytes: 12_000, costMs: 0.5 }, { bytes: 120, costMs: 0.05 }]);
+    h.scheduler.enqueue(device, true);
+    h.nextTurn();
+    expect(h.decoded.slice(0, 3)).toEqual(['held:12000', 'live:300', 'held:120']);
+  });
+
   it("keeps one connection's chunks in order, whatever their sizes", () => {
     const h = harness();
     const device = h.owner('dev', [{ bytes: 9_000, costMs: 1 }, { bytes: 100, costMs: 1 }, { bytes: 9_000, costMs: 1 }]);

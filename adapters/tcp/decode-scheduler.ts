@@ -58,12 +58,17 @@ export class DecodeScheduler {
     return ok;
   }
 
-  /** The owner has a chunk waiting (its first, or its oldest is now this size): it is queued once. */
-  enqueue(owner: DecodeOwner): void {
+  /**
+   * The owner has a chunk waiting (its first, or its oldest is now this size): it is queued once.
+   * `first`: ahead of everything, whatever its size: a connection whose own alarm waits behind
+   * replay bytes it held (replay-hold.ts) goes next, and its alarm then queues as the small chunk it is.
+   */
+  enqueue(owner: DecodeOwner, first = false): void {
     const bytes = owner.nextChunkBytes();
     if (bytes === undefined) return;
     this.stats.deferred++;
-    (bytes <= this.smallBytes ? this.small : this.large).push(owner);
+    if (first) this.small.unshift(owner);
+    else (bytes <= this.smallBytes ? this.small : this.large).push(owner);
     if (!this.draining) {
       this.draining = true;
       this.nextTurn(() => this.drain());

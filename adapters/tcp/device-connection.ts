@@ -61,6 +61,8 @@ const MAX_UNANSWERED_RECORDS = 1024;
 /** Frames decoded and waiting on one connection, and the bytes they came in, before its socket is paused. */
 const MAX_QUEUED_STEPS = 64;
 const MAX_BACKLOG_BYTES = 64 * 1024;
+/** A chunk arriving on a held connection is peeked at once up to this size (alarms, live packets); bigger ones in the decode budget. */
+const PEEK_INLINE_BYTES = 1024;
 
 interface PendingStep {
   step: SessionStep;
@@ -82,7 +84,7 @@ export class DeviceConnection implements DecodeOwner, HeldReplay {
   /** Bytes received since the queue was last empty: with the queued steps, what bounds a connection's memory. */
   private backlogBytes = 0;
   /** Chunks received and not yet decoded (the thread's decode budget was spent), oldest first. */
-  private readonly undecoded: { chunk: Buffer; receivedAt: number }[] = [];
+  private readonly undecoded: { chunk: Buffer; receivedAt: number; peeked: boolean }[] = [];
   private undecodedBytes = 0;
   /** The undecoded chunks are a replay waiting in the replay hold for the intake to have room. */
   private held = false;
@@ -156,32 +158,67 @@ export class DeviceConnection implements DecodeOwner, HeldReplay {
     if (this.ended) return;
     const receivedAt = this.ctx.now();
     this.backlogBytes += chunk.length;
-    if (this.held) {
-      this.keep(chunk, receivedAt);
-      // Anything but more of the same replay (an alarm, half a frame, a login) and the device waits no longer.
-      if (!this.holdable(chunk, receivedAt)) this.releaseHeld();
-      return;
-    }
-    const hold = this.ctx.replayHold;
-    if (hold !== undefined && this.undecoded.length === 0 && hold.busy && this.holdable(chunk, receivedAt)) {
-      this.held = true;
-      this.keep(chunk, receivedAt);
-      hold.hold(this);
-      return;
-    }
     const decoding = this.ctx.decoding;
+    if (this.held) {
+      // Anything but more of the same replay (an alarm, half a frame, a login) and the device waits no longer.
+      // A small chunk is peeked here, as an alarm is small; a big one is not worth a peek outside the
+      // thread's decode budget: the held bytes go first and the scheduler peeks the new chunk in its turn.
+      const peekNow = decoding === undefined || chunk.length <= PEEK_INLINE_BYTES;
+      if (peekNow && this.holdable(chunk, receivedAt)) return this.keep(chunk, receivedAt, true);
+      this.keep(chunk, receivedAt, peekNow);
+      this.releaseHeld(true);
+      return;
+    }
     if (decoding === undefined || (this.undecoded.length === 0 && decoding.mayDecodeNow())) {
+      if (this.holdIfReplay(chunk, receivedAt)) return;
       this.decode(chunk, receivedAt);
       return;
     }
-    this.keep(chunk, receivedAt);
+    // Peeked, if at all, when the scheduler gets to it: a storm's hundreds of readable sockets in one poll
+    // phase must not each cost a peek before the socket carrying an alarm is read.
+    this.keep(chunk, receivedAt, false);
     if (this.undecoded.length === 1) decoding.enqueue(this);
   }
 
-  private keep(chunk: Buffer, receivedAt: number): void {
-    this.undecoded.push({ chunk, receivedAt });
+  /** While the intake is backed up, a replay arriving with nothing else waiting waits as bytes. */
+  private holdIfReplay(chunk: Buffer, receivedAt: number): boolean {
+    const hold = this.ctx.replayHold;
+    if (hold === undefined || !hold.busy || !this.holdable(chunk, receivedAt)) return false;
+    this.keep(chunk, receivedAt, true);
+    this.held = true;
+    hold.hold(this);
+    return true;
+  }
+
+  /**
+   * `peeked`: the chunk was considered for the replay hold already (held, or found not holdable), so it is
+   * not peeked again; a chunk released from the hold is decoded in its turn, never held twice.
+   */
+  private keep(chunk: Buffer, receivedAt: number, peeked: boolean): void {
+    this.undecoded.push({ chunk, receivedAt, peeked });
     this.undecodedBytes += chunk.length;
     this.pauseIfFull();
+  }
+
+  /**
+   * Called by the scheduler, inside the thread's decode budget, for a connection whose chunks were deferred:
+   * they are held when every one of them is a replay not yet considered and the intake is still backed up.
+   */
+  private holdDeferred(): boolean {
+    const hold = this.ctx.replayHold;
+    if (hold === undefined || this.undecoded[0]?.peeked !== false || !hold.busy) return false;
+    let all = true;
+    for (const waiting of this.undecoded) {
+      if (waiting.peeked) all = false;
+      else {
+        waiting.peeked = true;
+        if (all && !this.holdable(waiting.chunk, waiting.receivedAt)) all = false;
+      }
+    }
+    if (!all) return false;
+    this.held = true;
+    hold.hold(this);
+    return true;
   }
 
   /** A replay of ordinary records, in whole frames, as the session reads it without decoding. */
@@ -195,23 +232,25 @@ export class DeviceConnection implements DecodeOwner, HeldReplay {
     }
   }
 
-  releaseHeld(): boolean {
+  /** `first`: something that must not wait (an alarm, a login) arrived behind the held bytes. */
+  releaseHeld(first = false): boolean {
     if (!this.held) return false;
     this.held = false;
     if (this.ended || this.undecoded.length === 0) return false;
     const decoding = this.ctx.decoding;
-    if (decoding !== undefined) decoding.enqueue(this);
-    else while (this.undecoded.length > 0 && !this.ended) this.decodeNext();
+    if (decoding !== undefined) decoding.enqueue(this, first);
+    else while (this.undecoded.length > 0 && !this.ended && !this.held) this.decodeNext();
     return true;
   }
 
   nextChunkBytes(): number | undefined {
-    return this.ended ? undefined : this.undecoded[0]?.chunk.length;
+    return this.ended || this.held ? undefined : this.undecoded[0]?.chunk.length;
   }
 
   decodeNext(): void {
+    if (this.ended || this.held || this.holdDeferred()) return;
     const next = this.undecoded.shift();
-    if (next === undefined || this.ended) return;
+    if (next === undefined) return;
     this.undecodedBytes -= next.chunk.length;
     this.decode(next.chunk, next.receivedAt);
     // Bytes that completed no frame start no step: nothing else would resume a socket paused for them.

@@ -5,6 +5,7 @@ import { ALARM_16, ALARM_16_ANSWER, LOCATION_12, LOGIN, bytes as gt06Bytes } fro
 import { ReplayHold } from '../ingest/replay-hold.ts';
 import { createTeltonikaSession } from '../teltonika/session.ts';
 import { CODEC_8E, encodeAvlData, encodeImei, encodeTcpPacket, sampleRecord } from '../teltonika/test-encoder.ts';
+import { DecodeScheduler } from './decode-scheduler.ts';
 import type { ProtocolSession, SessionLimits } from './protocol-session.ts';
 import { startTcpListener, type TcpListener } from './tcp-listener.ts';
 import { FakeAdmission, FakePublisher, TestDevice, captureLog, eventually, sleep } from './test-kit.ts';
@@ -30,7 +31,7 @@ afterEach(async () => {
   holds = [];
 });
 
-async function start(protocol: Protocol, createSession: (l: SessionLimits) => ProtocolSession) {
+async function start(protocol: Protocol, createSession: (l: SessionLimits) => ProtocolSession, decoding?: DecodeScheduler) {
   const intake = { backlog: 1 };
   const hold = new ReplayHold(() => intake.backlog, 1, 5);
   holds.push(hold);
@@ -46,6 +47,7 @@ async function start(protocol: Protocol, createSession: (l: SessionLimits) => Pr
     publish: publisher.publish,
     urgentNow: (r) => urgent.push(r),
     replayHold: hold,
+    ...(decoding ? { decoding } : {}),
     log: captureLog().log,
     now: () => NOW,
   });
@@ -92,6 +94,34 @@ describe('replays held as bytes', () => {
     expect((await replaying.read(4)).readUInt32BE(0)).toBe(3);
     expect(published(publisher, '356307042441013').map((r) => r.deviceTime)).toEqual([NOW - HOUR, NOW - HOUR + 10_000, NOW - HOUR + 20_000]);
     expect(hold.stats).toEqual({ heldNow: 0, heldTotal: 1 });
+  });
+
+  it('a replay arriving once the decode budget is spent is peeked in the scheduler\'s turn, not while sockets are read, and held there', async () => {
+    const peekedWhere: string[] = [];
+    const spying = (l: SessionLimits): ProtocolSession => {
+      const session = createTeltonikaSession(l);
+      const peek = session.peek!.bind(session);
+      session.peek = (chunk) => {
+        const seen = peek(chunk);
+        // The handshake is peeked too (and is nothing to hold); the AVL packet is what counts.
+        if (seen) peekedWhere.push(new Error().stack?.includes('decodeNext') ? 'scheduler' : 'socket read');
+        return seen;
+      };
+      return session;
+    };
+    // A budget of 0 ms: every chunk after the handshake waits for the scheduler, as in a storm's busy poll phase.
+    const { intake, hold, publisher, connect } = await start('teltonika', spying, new DecodeScheduler(0));
+    const d = await connect();
+    await d.write(encodeImei('356307042441047'));
+    expect((await d.read(1))[0]).toBe(1);
+    await d.write(avl([NOW - HOUR, NOW - HOUR + 10_000]));
+    await eventually(() => hold.stats.heldNow === 1, 2000, 'the replay held');
+    expect(peekedWhere).toEqual(['scheduler']);
+    await sleep(30);
+    expect(published(publisher, '356307042441047')).toHaveLength(0);
+    intake.backlog = 0;
+    expect((await d.read(4)).readUInt32BE(0)).toBe(2);
+    expect(peekedWhere).toEqual(['scheduler']);
   });
 
   it('GT06: an alarm sent behind the held replay lets the connection go at once, and its frames keep their order', async () => {
