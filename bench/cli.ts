@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError, intList, num, openFileLimits, parseFlags } from './harness/args.ts';
+import { UsageError, intList, num, openFileLimits, parseFlags, platformSettings } from './harness/args.ts';
 import { profilesIn, renderProfiles, summarizeProfile } from './harness/cpuprofile.ts';
 import { renderSvg, renderTable } from './harness/report.ts';
 import type { BenchResult } from './harness/result.ts';
@@ -45,6 +45,7 @@ flags:
   --partitions N       FLEET_PARTITIONS (default 64)   --shards N   FLEET_SHARDS (default 2)
   --heap-devices N     actors in the heap-per-actor measurement (0 skips it)
   --cpu-prof DIR       profile the platform (node --cpu-prof, every thread) into DIR
+  --platform-env K=V   a platform setting for this run, e.g. FLEET_REPLAY_HOLD_PACKETS=0 (repeatable; not ports or folders)
   --quiet              no progress on stderr`;
 
 function ensureFileLimit(): void {
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
       shards: { type: 'string' },
       'heap-devices': { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'platform-env': { type: 'string', multiple: true },
       backlog: { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -114,6 +116,7 @@ async function main(): Promise<void> {
   const result: BenchResult = await runScenario(scenario, {
     logPrefix: prefix,
     ...(cpuProfDir ? { cpuProfDir } : {}),
+    ...(v['platform-env'] ? { platformEnv: platformSettings(v['platform-env']) } : {}),
     ...(v.devices ? { devices: num('devices', v.devices, 0, { min: 1, int: true }) } : {}),
     ...(v.duration ? { durationS: num('duration', v.duration, 0, { min: 1 }) } : {}),
     ...(v['rate-scale'] ? { rateScale: num('rate-scale', v['rate-scale'], 1, { min: 0.01 }) } : {}),

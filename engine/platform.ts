@@ -106,6 +106,7 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
           ingestLingerMs: config.ingestLingerMs,
           registryMode: config.registryMode,
           tcpMaxPerAddress: config.tcpMaxPerAddress,
+          replayHoldPackets: config.replayHoldPackets,
           ports: { osmand: config.osmandPort, teltonika: config.teltonikaPort, gt06: config.gt06Port },
           logLevel: config.logLevel,
         },

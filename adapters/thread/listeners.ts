@@ -46,7 +46,7 @@ export async function startListeners(
     closers.push(() => governor.close());
     const admit = (records: number, live: boolean) => governor.admit(records, live);
     // Replays decoded and not yet taken in: waiting for the governor, or queued for decoding.
-    const replayHold = new ReplayHold(() => governor.stats.waitingReplays + threadDecodeScheduler.waiting);
+    const replayHold = new ReplayHold(() => governor.stats.waitingReplays + threadDecodeScheduler.waiting, o.replayHoldPackets);
     closers.push(() => replayHold.close());
     const resent = (id: string) => publisher.resent(id);
     const osmand = await startOsmandListener({ host: o.host, port: o.ports.osmand, tenant, publisher, admission: registry, admit, log });
@@ -55,7 +55,7 @@ export async function startListeners(
     const publish = (records: TelemetryRecord[]) => publisher.publish(records);
     const urgentNow = (r: TelemetryRecord) => publisher.urgentNow(r);
     const common = { host: o.host, tenant, admission: registry, publish, admit, resent };
-    const tcp = { ...common, urgentNow, replayHold };
+    const tcp = { ...common, urgentNow, ...(o.replayHoldPackets > 0 ? { replayHold } : {}) };
     const limits = { maxConnectionsPerAddress: o.tcpMaxPerAddress };
     const teltonika = await startTcpListener({ ...tcp, port: o.ports.teltonika, protocol: 'teltonika', limits, createSession: (l) => createTeltonikaSession(l), log });
     closers.push(() => teltonika.close());

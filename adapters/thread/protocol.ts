@@ -15,6 +15,8 @@ export interface AdapterThreadData {
   ingestLingerMs: number;
   registryMode: 'auto' | 'strict';
   tcpMaxPerAddress: number;
+  /** FLEET_REPLAY_HOLD_PACKETS (ingest/replay-hold.ts); 0 turns the hold off. */
+  replayHoldPackets: number;
   ports: { osmand: number; teltonika: number; gt06: number };
   logLevel: string;
 }

@@ -62,3 +62,18 @@ export function openFileLimits(pid: number | 'self' = 'self'): { soft: number; h
     return undefined;
   }
 }
+
+/** Settings the harness owns: where the platform listens and keeps its data. */
+const HARNESS_OWNED = /^FLEET_(DATA_DIR|HOST|ADMIN_KEY|[A-Z]+_PORT)$|^(NATS_URL|CLICKHOUSE_URL)$/;
+
+/** `--platform-env FLEET_X=1 --platform-env FLEET_Y=2` -> { FLEET_X: '1', FLEET_Y: '2' }; the platform validates the values. */
+export function platformSettings(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const m = /^(FLEET_[A-Z0-9_]+)=(.*)$/s.exec(pair);
+    if (!m) throw new UsageError(`--platform-env takes FLEET_NAME=value, got ${JSON.stringify(pair)}`);
+    if (HARNESS_OWNED.test(m[1]!)) throw new UsageError(`--platform-env ${m[1]}: the harness sets this one itself`);
+    out[m[1]!] = m[2]!;
+  }
+  return out;
+}

@@ -46,6 +46,8 @@ export interface ScenarioOptions {
   logPrefix?: string;
   /** Profile the platform (main thread and shard workers) with node --cpu-prof into this folder. */
   cpuProfDir?: string;
+  /** Platform settings for this run (--platform-env), noted in the result. */
+  platformEnv?: Record<string, string>;
   log: (msg: string) => void;
 }
 
@@ -145,6 +147,9 @@ function assemble(
   if ((cpu['other'] as number) > 0.3) {
     notes.push(`other processes used ${(cpu['other'] as number).toFixed(2)} cores during the window: figures are pessimistic`);
   }
+  if (o.platformEnv && Object.keys(o.platformEnv).length > 0) {
+    notes.push(`platform settings for this run: ${Object.entries(o.platformEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  }
   if (ceiling && !ceiling.fsyncAlways) {
     notes.push(`nats-server ${ceiling.natsServer} has no sync_interval: JetStream fsyncs every 2 min in both the ceiling and the platform`);
   }
@@ -239,6 +244,7 @@ function platformEnv(o: ScenarioOptions): Record<string, string> {
   return {
     FLEET_SHARDS: String(o.shards),
     FLEET_PARTITIONS: String(o.partitions),
+    ...o.platformEnv,
     ...(extra && !o.cpuProfDir ? { NODE_OPTIONS: extra } : {}),
     ...(o.cpuProfDir
       ? {

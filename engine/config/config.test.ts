@@ -7,6 +7,8 @@ describe('config from the environment', () => {
     expect(c).toMatchObject({ httpPort: 8080, osmandPort: 5055, teltonikaPort: 5027, gt06Port: 5023, demo: true, natsUrl: undefined, clickhouseUrl: undefined });
     expect(c.dataDir).toMatch(/\/data$/);
     expect(c.shards).toBeGreaterThanOrEqual(1);
+    expect(c.replayHoldPackets).toBe(256);
+    expect(loadConfig({ FLEET_REPLAY_HOLD_PACKETS: '0' }).replayHoldPackets).toBe(0);
   });
 
   it('reads every variable by its contract name', () => {
@@ -27,6 +29,7 @@ describe('config from the environment', () => {
     ['FLEET_SHARDS', 'two'],
     ['FLEET_DEMO', 'perhaps'],
     ['CLICKHOUSE_URL', 'clickhouse:8123'],
+    ['FLEET_REPLAY_HOLD_PACKETS', '-5'],
   ])('names the variable when %s=%s is invalid', (name, value) => {
     let err: unknown;
     try {

@@ -43,6 +43,7 @@ export const EnvSchema = z.object({
   FLEET_PASSIVATE_AFTER_S: z.coerce.number({ message: 'must be a number of seconds' }).int().min(1).default(3600),
   FLEET_MAX_ATTEMPTS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(100).default(5),
   FLEET_TCP_MAX_PER_ADDRESS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(1024),
+  FLEET_REPLAY_HOLD_PACKETS: z.coerce.number({ message: 'must be a whole number' }).int().min(0).max(1_000_000).default(256),
   FLEET_NATS_PORT: port(4222),
   FLEET_NATS_SYNC: z.enum(['always', 'default']).default('always'),
   FLEET_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -80,6 +81,8 @@ export interface FleetConfig {
   maxAttempts: number;
   /** Device connections accepted from one IP address (a NAT'd APN puts many trackers behind one). */
   tcpMaxPerAddress: number;
+  /** Decoded replay packets allowed to wait for the intake before new replays wait as bytes; 0: never hold. */
+  replayHoldPackets: number;
   natsPort: number;
   natsSync: 'always' | 'default';
   logLevel: Env['FLEET_LOG_LEVEL'];
@@ -143,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetConfig {
     passivateAfterMs: e.FLEET_PASSIVATE_AFTER_S * 1000,
     maxAttempts: e.FLEET_MAX_ATTEMPTS,
     tcpMaxPerAddress: e.FLEET_TCP_MAX_PER_ADDRESS,
+    replayHoldPackets: e.FLEET_REPLAY_HOLD_PACKETS,
     natsPort: e.FLEET_NATS_PORT,
     natsSync: e.FLEET_NATS_SYNC,
     logLevel: e.FLEET_LOG_LEVEL,
