@@ -147,7 +147,7 @@ export function createMetrics(src: {
   });
   new Gauge({
     name: 'fleet_ingest_waiting_packets',
-    help: 'Device packets decoded and waiting for the intake pace, by lane (live packets go first)',
+    help: 'Device packets waiting for the intake pace, by lane (live packets go first); replays held as bytes (fleet_ingest_replays_held) included',
     labelNames: ['lane'],
     registers: [registry],
     collect() {
@@ -159,7 +159,7 @@ export function createMetrics(src: {
   });
   new Gauge({
     name: 'fleet_ingest_replays_held',
-    help: 'Device connections whose replay waits as undecoded bytes until the intake has room (a reconnect storm)',
+    help: 'Replays waiting in the intake queue as undecoded bytes, decoded when their turn comes (a reconnect storm)',
     registers: [registry],
     collect() {
       const a = src.adapters?.()?.intake;

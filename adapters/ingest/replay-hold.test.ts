@@ -1,26 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { IntakeGovernor } from './intake-governor.ts';
 import { LIVE_WITHIN_MS } from './intake.ts';
-import { ReplayHold, isHoldableReplay, type HeldReplay } from './replay-hold.ts';
+import { ReplayHold, isHoldableReplay } from './replay-hold.ts';
 
 const NOW = 1_700_000_000_000;
 const peek = (oldest: number, newest = oldest, critical = false) => ({ records: 3, critical, oldestDeviceTime: oldest, newestDeviceTime: newest });
-
-/** A connection that counts how often it was let go; `holding` false plays one that ended or went early. */
-class Conn implements HeldReplay {
-  released = 0;
-  constructor(
-    readonly name: string,
-    private readonly order: string[],
-    public holding = true,
-  ) {}
-  releaseHeld(): boolean {
-    if (!this.holding) return false;
-    this.holding = false;
-    this.released++;
-    this.order.push(this.name);
-    return true;
-  }
-}
 
 describe('isHoldableReplay', () => {
   it('holds a replay of ordinary records and nothing else', () => {
@@ -34,66 +18,52 @@ describe('isHoldableReplay', () => {
 });
 
 describe('ReplayHold', () => {
-  it('holds only while the backlog is full or others wait, and lets go oldest first as room appears', () => {
-    let backlog = 0;
-    const order: string[] = [];
-    const hold = new ReplayHold(() => backlog, 2, 60_000);
+  it('holds only while at least `room` replays wait for the governor', () => {
+    let waiting = 0;
+    const hold = new ReplayHold(() => waiting, () => Promise.resolve(), 2);
+    expect(hold.busy).toBe(false);
+    waiting = 1;
+    expect(hold.busy).toBe(false);
+    waiting = 2;
+    expect(hold.busy).toBe(true);
+  });
+
+  it('queues a held replay for the governor with its peeked record count and tells the connection when it is admitted', async () => {
+    const asked: number[] = [];
+    let admit!: () => void;
+    const hold = new ReplayHold(() => 0, (n) => {
+      asked.push(n);
+      return new Promise<void>((r) => (admit = r));
+    });
+    const admitted: number[] = [];
+    hold.hold({ admitted: (n) => admitted.push(n) }, 50);
+    expect(asked).toEqual([50]);
+    expect(hold.stats).toEqual({ heldNow: 1, heldTotal: 1 });
+    await Promise.resolve();
+    expect(admitted).toEqual([]);
+    admit();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(admitted).toEqual([50]);
+    expect(hold.stats).toEqual({ heldNow: 0, heldTotal: 1 });
+  });
+
+  it('keeps arrival order with decoded replays in the one governor queue: an OsmAnd request cannot overtake a held Teltonika packet', async () => {
+    const governor = new IntakeGovernor(500);
     try {
-      expect(hold.busy).toBe(false);
-      backlog = 2;
+      const hold = new ReplayHold(() => governor.stats.waitingReplays, (n) => governor.admit(n, false), 1);
+      const order: string[] = [];
+      await governor.admit(5); // the burst allowance is spent: what follows queues
+      const decoded = (name: string) => void governor.admit(5, false).then(() => order.push(name));
+      decoded('osmand-1');
+      await new Promise((r) => setImmediate(r));
       expect(hold.busy).toBe(true);
-      const [a, b, c] = ['a', 'b', 'c'].map((n) => new Conn(n, order));
-      hold.hold(a!);
-      hold.hold(b!);
-      hold.hold(c!);
-      backlog = 0;
-      // Others still wait: a newcomer queues behind them even with room in the backlog.
-      expect(hold.busy).toBe(true);
-      expect(hold.stats).toEqual({ heldNow: 3, heldTotal: 3 });
-      backlog = 1;
-      hold.release();
-      expect(order).toEqual(['a']);
-      backlog = 0;
-      hold.release();
-      expect(order).toEqual(['a', 'b', 'c']);
-      expect(hold.stats.heldNow).toBe(0);
-      expect(hold.busy).toBe(false);
+      hold.hold({ admitted: () => order.push('teltonika-held') }, 5);
+      await new Promise((r) => setImmediate(r));
+      decoded('osmand-2');
+      await vi.waitFor(() => expect(order).toHaveLength(3), { timeout: 5000 });
+      expect(order).toEqual(['osmand-1', 'teltonika-held', 'osmand-2']);
     } finally {
-      hold.close();
+      governor.close();
     }
-  });
-
-  it('does not count a connection that had nothing left to let go (ended, or let go by its own alarm)', () => {
-    const order: string[] = [];
-    const hold = new ReplayHold(() => 0, 1, 60_000);
-    const gone = new Conn('gone', order, false);
-    const next = new Conn('next', order);
-    hold.hold(gone);
-    hold.hold(next);
-    hold.release();
-    expect(order).toEqual(['next']);
-    hold.close();
-  });
-
-  it('lets go by itself as the backlog drains, and lets everything go on close', async () => {
-    let backlog = 5;
-    const order: string[] = [];
-    const hold = new ReplayHold(() => backlog, 5, 5);
-    // A connection let go joins the backlog (its replay is decoded and waits for the intake).
-    const joining = (name: string): HeldReplay => {
-      const c = new Conn(name, order);
-      return { releaseHeld: () => c.releaseHeld() && ++backlog > 0 };
-    };
-    const first = joining('first');
-    const second = joining('second');
-    hold.hold(first);
-    hold.hold(second);
-    await new Promise((r) => setTimeout(r, 30));
-    expect(order).toEqual([]);
-    backlog = 4;
-    await new Promise((r) => setTimeout(r, 30));
-    expect(order).toEqual(['first']);
-    hold.close();
-    expect(order).toEqual(['first', 'second']);
   });
 });

@@ -10,31 +10,33 @@ import { LIVE_WITHIN_MS } from './intake.ts';
  * every full collection of that heap stalled the thread (and the alarms it
  * reads) for 60-90 ms. Decoding later costs nothing more: it is the same work.
  *
+ * A held replay takes its place in the intake governor's queue at once, with
+ * the record count its session peeked, like any decoded packet: replays keep
+ * their arrival order whichever protocol brought them (an OsmAnd request
+ * cannot overtake a Teltonika packet that waited longer), and once its turn
+ * comes the chunk is decoded and taken in without queueing again.
+ *
  * Only replays are held (ChunkPeek: at least one record older or newer than
- * the live window, none that may be critical, whole frames): live packets and
- * alarms are decoded at once as before, and a held connection is let go the
- * moment anything else arrives on it, so an alarm a device sends behind its
- * own replay is not held with it. Held connections are let go in arrival
- * order, as many as keep `backlog()` (replay packets decoded and waiting for
- * the intake) at `room`: the intake never starves, and at most `room`
- * decoded packets wait at a time.
+ * the live window, none that may be critical, whole frames), and only while
+ * at least `room` replay packets already wait for the governor, so the
+ * intake never runs dry. Live packets and alarms are decoded at once as
+ * before, and a held connection is let go the moment anything else arrives
+ * on it, so an alarm a device sends behind its own replay is not held with it.
  */
 
-/** Decoded replay packets allowed to wait for the intake governor; the rest wait as bytes. */
-const ROOM = 256;
-/** How often held connections are let go as the backlog drains, ms. */
-const RELEASE_EVERY_MS = 20;
+/** Replay packets allowed to wait for the intake governor decoded; past that, they wait as bytes. */
+export const DEFAULT_REPLAY_HOLD_PACKETS = 256;
 
 /** A connection holding a replay as bytes. */
 export interface HeldReplay {
-  /** Decode what it holds now; false when it no longer holds anything (ended, or already let go). */
-  releaseHeld(): boolean;
+  /** The governor admitted `records` of what it holds: decode it, and take them in without waiting again. */
+  admitted(records: number): void;
 }
 
 export interface ReplayHoldStats {
-  /** Connections holding a replay as bytes now (one let go early by its own alarm counts until its turn comes). */
+  /** Held replays waiting for their turn (one let go early by its own alarm counts until its turn comes). */
   heldNow: number;
-  /** Connections that have had to hold one. */
+  /** Replays that have had to wait as bytes. */
   heldTotal: number;
 }
 
@@ -45,63 +47,33 @@ export function isHoldableReplay(peek: ChunkPeek | undefined, receivedAt: number
 }
 
 export class ReplayHold {
-  /** Held connections in arrival order; `head` is the next to go (no O(n) shift). */
-  private queue: (HeldReplay | undefined)[] = [];
-  private head = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private readonly counts = { heldTotal: 0 };
+  private readonly counts: ReplayHoldStats = { heldNow: 0, heldTotal: 0 };
 
   constructor(
-    /** Replay packets decoded and not yet taken in (IntakeGovernor.waitingReplays plus chunks queued for decoding). */
-    private readonly backlog: () => number,
-    private readonly room = ROOM,
-    private readonly releaseEveryMs = RELEASE_EVERY_MS,
+    /** Replay packets waiting for the governor now (IntakeGovernor.stats.waitingReplays). */
+    private readonly waitingReplays: () => number,
+    /** The governor's admission of replayed records (IntakeGovernor.admit with live = false). */
+    private readonly admitReplay: (records: number) => Promise<void>,
+    private readonly room = DEFAULT_REPLAY_HOLD_PACKETS,
   ) {}
 
-  /** True when a replay arriving now should wait as bytes: the intake is full, or others already wait. */
+  /** True when a replay arriving now would only wait for the governor: it waits as bytes instead. */
   get busy(): boolean {
-    return this.queue.length > this.head || this.backlog() >= this.room;
+    return this.waitingReplays() >= this.room;
   }
 
-  hold(conn: HeldReplay): void {
-    this.queue.push(conn);
+  /** Queues `records` for the governor on the connection's behalf; it is told when they are admitted. */
+  hold(conn: HeldReplay, records: number): void {
+    this.counts.heldNow++;
     this.counts.heldTotal++;
-    if (this.timer === undefined) {
-      this.timer = setInterval(() => this.release(), this.releaseEveryMs);
-      this.timer.unref();
-    }
+    // The governor resolves every waiter, also on close: a held connection is never left behind.
+    void this.admitReplay(records).then(() => {
+      this.counts.heldNow--;
+      conn.admitted(records);
+    });
   }
 
   get stats(): ReplayHoldStats {
-    return { heldNow: this.queue.length - this.head, heldTotal: this.counts.heldTotal };
-  }
-
-  /** Lets go as many held connections as the backlog has room for, oldest first. */
-  release(): void {
-    let free = this.room - this.backlog();
-    while (free > 0 && this.head < this.queue.length) {
-      const conn = this.queue[this.head];
-      this.queue[this.head++] = undefined;
-      if (conn?.releaseHeld()) free--;
-    }
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-      clearInterval(this.timer);
-      this.timer = undefined;
-    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-  }
-
-  /** Lets everything go (the listener is closing: held connections finish or end on their own). */
-  close(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    const held = this.queue.slice(this.head);
-    this.queue = [];
-    this.head = 0;
-    for (const conn of held) conn?.releaseHeld();
+    return { ...this.counts };
   }
 }

@@ -3,7 +3,7 @@ import type { Logger } from '../../engine/log.ts';
 import { DeviceIdSchema, type DecodedRecord, type DeviceId, type Protocol, type TelemetryRecord, type TenantId } from '../../engine/model/index.ts';
 import type { DeviceAdmission } from '../../engine/registry/device-registry.ts';
 import { isCritical, normalizeRecord } from '../ingest/normalize.ts';
-import { takeIn } from '../ingest/intake.ts';
+import { takeIn, type IntakeGate } from '../ingest/intake.ts';
 import { isHoldableReplay, type HeldReplay, type ReplayHold } from '../ingest/replay-hold.ts';
 import type { ConnectionLimits } from './connection-limits.ts';
 import type { DecodeOwner, DecodeScheduler } from './decode-scheduler.ts';
@@ -86,8 +86,14 @@ export class DeviceConnection implements DecodeOwner, HeldReplay {
   /** Chunks received and not yet decoded (the thread's decode budget was spent), oldest first. */
   private readonly undecoded: { chunk: Buffer; receivedAt: number; peeked: boolean }[] = [];
   private undecodedBytes = 0;
-  /** The undecoded chunks are a replay waiting in the replay hold for the intake to have room. */
+  /** The undecoded chunks are a replay waiting as bytes for its turn in the intake governor (replay-hold.ts). */
   private held = false;
+  /** Held chunks whose records the governor has not admitted yet. */
+  private awaitingAdmission = 0;
+  /** Records admitted while held: their records step does not queue again. */
+  private admittedAhead = 0;
+  /** The intake as this connection's records steps see it (takeIn). */
+  private readonly gate: IntakeGate;
   /** Publishes not yet acknowledged, in order; the next answer waits for all of them. */
   private unanswered: Promise<void>[] = [];
   private unansweredRecords = 0;
@@ -100,6 +106,7 @@ export class DeviceConnection implements DecodeOwner, HeldReplay {
     onClosed: (conn: DeviceConnection) => void,
   ) {
     this.remote = formatRemote(address, socket.remotePort);
+    this.gate = { tenant: ctx.tenant, admit: (records, live) => this.admitThroughHold(records, live), ...(ctx.resent ? { resent: ctx.resent } : {}) };
     socket.setTimeout(ctx.limits.idleTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('timeout', () => this.onIdle());
@@ -164,9 +171,11 @@ export class DeviceConnection implements DecodeOwner, HeldReplay {
       // A small chunk is peeked here, as an alarm is small; a big one is not worth a peek outside the
       // thread's decode budget: the held bytes go first and the scheduler peeks the new chunk in its turn.
       const peekNow = decoding === undefined || chunk.length <= PEEK_INLINE_BYTES;
-      if (peekNow && this.holdable(chunk, receivedAt)) return this.keep(chunk, receivedAt, true);
+      const records = peekNow ? this.holdableRecords(chunk, receivedAt) : 0;
       this.keep(chunk, receivedAt, peekNow);
-      this.releaseHeld(true);
+      // More of the same replay waits with it, and for its own turn in the governor.
+      if (records > 0) this.waitForTurn(records);
+      else this.releaseHeld(true);
       return;
     }
     if (decoding === undefined || (this.undecoded.length === 0 && decoding.mayDecodeNow())) {
@@ -183,10 +192,12 @@ export class DeviceConnection implements DecodeOwner, HeldReplay {
   /** While the intake is backed up, a replay arriving with nothing else waiting waits as bytes. */
   private holdIfReplay(chunk: Buffer, receivedAt: number): boolean {
     const hold = this.ctx.replayHold;
-    if (hold === undefined || !hold.busy || !this.holdable(chunk, receivedAt)) return false;
+    if (hold === undefined || !hold.busy) return false;
+    const records = this.holdableRecords(chunk, receivedAt);
+    if (records === 0) return false;
     this.keep(chunk, receivedAt, true);
     this.held = true;
-    hold.hold(this);
+    this.waitForTurn(records);
     return true;
   }
 
@@ -207,33 +218,61 @@ export class DeviceConnection implements DecodeOwner, HeldReplay {
   private holdDeferred(): boolean {
     const hold = this.ctx.replayHold;
     if (hold === undefined || this.undecoded[0]?.peeked !== false || !hold.busy) return false;
+    let records = 0;
     let all = true;
     for (const waiting of this.undecoded) {
       if (waiting.peeked) all = false;
       else {
         waiting.peeked = true;
-        if (all && !this.holdable(waiting.chunk, waiting.receivedAt)) all = false;
+        const n = all ? this.holdableRecords(waiting.chunk, waiting.receivedAt) : 0;
+        if (n === 0) all = false;
+        records += n;
       }
     }
     if (!all) return false;
     this.held = true;
-    hold.hold(this);
+    this.waitForTurn(records);
     return true;
   }
 
-  /** A replay of ordinary records, in whole frames, as the session reads it without decoding. */
-  private holdable(chunk: Buffer, receivedAt: number): boolean {
+  /** Records in a replay of ordinary records, in whole frames, as the session reads it without decoding; 0 if it is not one. */
+  private holdableRecords(chunk: Buffer, receivedAt: number): number {
     try {
-      return isHoldableReplay(this.session.peek?.(chunk), receivedAt);
+      const peek = this.session.peek?.(chunk);
+      return isHoldableReplay(peek, receivedAt) ? peek!.records : 0;
     } catch (err) {
       // The chunk is decoded as usual; push has its own net for whatever made peek throw.
       this.ctx.log.debug({ ...this.who(), err: errorText(err) }, 'session.peek threw');
-      return false;
+      return 0;
     }
   }
 
+  private waitForTurn(records: number): void {
+    this.awaitingAdmission++;
+    this.ctx.replayHold!.hold(this, records);
+  }
+
+  admitted(records: number): void {
+    this.admittedAhead += records;
+    try {
+      if (--this.awaitingAdmission === 0) this.releaseHeld();
+    } catch (err) {
+      this.fail(err, 'releasing a held replay threw');
+    }
+  }
+
+  /**
+   * Paces a records step: records the governor admitted while they were held bytes go on at once, the rest
+   * queue as any packet's do. A credit left by records that turned out to be resends is at most one packet's.
+   */
+  private admitThroughHold(records: number, live: boolean): Promise<void> {
+    const credit = Math.min(records, this.admittedAhead);
+    this.admittedAhead -= credit;
+    return records > credit ? this.ctx.admit(records - credit, live) : Promise.resolve();
+  }
+
   /** `first`: something that must not wait (an alarm, a login) arrived behind the held bytes. */
-  releaseHeld(first = false): boolean {
+  private releaseHeld(first = false): boolean {
     if (!this.held) return false;
     this.held = false;
     if (this.ended || this.undecoded.length === 0) return false;
@@ -409,7 +448,7 @@ export class DeviceConnection implements DecodeOwner, HeldReplay {
     }
     // Under load ordinary records are paced (a replay burst from thousands of devices must not keep the
     // loop from reading other sockets; the socket stays paused meanwhile); a packet carrying an alarm goes on at once.
-    const { records, resent, rejected } = await takeIn(this.ctx, step.records, receivedAt);
+    const { records, resent, rejected } = await takeIn(this.gate, step.records, receivedAt);
     if (this.ended) return;
     this.ctx.stats.recordsResent += resent;
     for (const r of rejected) {

@@ -20,21 +20,27 @@ const HOUR = 3_600_000;
 
 let listeners: TcpListener[] = [];
 let devices: TestDevice[] = [];
-let holds: ReplayHold[] = [];
 
 afterEach(async () => {
   for (const d of devices) d.destroy();
-  for (const h of holds) h.close();
   await Promise.all(listeners.map((l) => l.close()));
   listeners = [];
   devices = [];
-  holds = [];
 });
 
 async function start(protocol: Protocol, createSession: (l: SessionLimits) => ProtocolSession, decoding?: DecodeScheduler) {
-  const intake = { backlog: 1 };
-  const hold = new ReplayHold(() => intake.backlog, 1, 5);
-  holds.push(hold);
+  // The governor as the hold sees it: replays waiting (always 1 here, so the hold is busy) and a
+  // replay admission the test lets through; and what the connections' own records steps ask of it.
+  const turns: (() => void)[] = [];
+  const intake = {
+    heldAdmissions: [] as number[],
+    paced: [] as number[],
+    open: () => turns.splice(0).forEach((go) => go()),
+  };
+  const hold = new ReplayHold(() => 1, (records) => {
+    intake.heldAdmissions.push(records);
+    return new Promise<void>((resolve) => turns.push(resolve));
+  }, 1);
   const publisher = new FakePublisher();
   const urgent: TelemetryRecord[] = [];
   const listener = await startTcpListener({
@@ -47,6 +53,7 @@ async function start(protocol: Protocol, createSession: (l: SessionLimits) => Pr
     publish: publisher.publish,
     urgentNow: (r) => urgent.push(r),
     replayHold: hold,
+    admit: async (records) => void intake.paced.push(records),
     ...(decoding ? { decoding } : {}),
     log: captureLog().log,
     now: () => NOW,
@@ -90,10 +97,15 @@ describe('replays held as bytes', () => {
     expect(published(publisher, '356307042441013')).toHaveLength(0);
     expect(replaying.pending().length).toBe(0);
 
-    intake.backlog = 0;
+    // It waited in the governor's queue with its peeked count; the live packet was paced as usual.
+    expect(intake.heldAdmissions).toEqual([3]);
+    expect(intake.paced).toEqual([2]);
+    intake.open();
     expect((await replaying.read(4)).readUInt32BE(0)).toBe(3);
     expect(published(publisher, '356307042441013').map((r) => r.deviceTime)).toEqual([NOW - HOUR, NOW - HOUR + 10_000, NOW - HOUR + 20_000]);
     expect(hold.stats).toEqual({ heldNow: 0, heldTotal: 1 });
+    // Admitted while it was bytes, it does not queue a second time once decoded.
+    expect(intake.paced).toEqual([2]);
   });
 
   it('a replay arriving once the decode budget is spent is peeked in the scheduler\'s turn, not while sockets are read, and held there', async () => {
@@ -119,7 +131,7 @@ describe('replays held as bytes', () => {
     expect(peekedWhere).toEqual(['scheduler']);
     await sleep(30);
     expect(published(publisher, '356307042441047')).toHaveLength(0);
-    intake.backlog = 0;
+    intake.open();
     expect((await d.read(4)).readUInt32BE(0)).toBe(2);
     expect(peekedWhere).toEqual(['scheduler']);
   });

@@ -45,9 +45,7 @@ export async function startListeners(
     const governor = new IntakeGovernor();
     closers.push(() => governor.close());
     const admit = (records: number, live: boolean) => governor.admit(records, live);
-    // Replays decoded and not yet taken in: waiting for the governor, or queued for decoding.
-    const replayHold = new ReplayHold(() => governor.stats.waitingReplays + threadDecodeScheduler.waiting, o.replayHoldPackets);
-    closers.push(() => replayHold.close());
+    const replayHold = new ReplayHold(() => governor.stats.waitingReplays, (records) => governor.admit(records, false), o.replayHoldPackets);
     const resent = (id: string) => publisher.resent(id);
     const osmand = await startOsmandListener({ host: o.host, port: o.ports.osmand, tenant, publisher, admission: registry, admit, log });
     closers.push(() => osmand.close());

@@ -376,7 +376,8 @@ async function reconnectStorm(o: ScenarioOptions): Promise<BenchResult> {
       backlogCleared: clearedAt !== undefined,
       peakConsumerLag: peakLag,
       peakReplaysHeld: Math.max(0, ...session.timeline.map((p) => p.replaysHeld ?? 0)),
-      peakReplaysDecodedWaiting: Math.max(0, ...session.timeline.map((p) => p.waitingReplays ?? 0)),
+      // Held replays wait in the same governor queue as decoded ones: the difference is what waits decoded.
+      peakReplaysDecodedWaiting: Math.max(0, ...session.timeline.map((p) => (p.waitingReplays ?? 0) - (p.replaysHeld ?? 0))),
       secondsWithBacklog: draining.length,
       criticalDuringDrain,
       criticalToAckDuringDrain: whileDraining('criticalToAck'),
