@@ -42,7 +42,7 @@ export const connectivityActions = {
 };
 
 export const connectivityGuards = {
-  'link.silent': ({ context, event }: GuardArgs) => event.type === 'tick' && isSilent(context.connectivity, event.now),
+  'link.silent': ({ context, event }: GuardArgs) => event.type === 'tick' && isSilent(context.connectivity, event.now, event.hearing),
   'backlog.lagging': ({ context, event }: GuardArgs) => event.type === 'record' && isLagging(event.record, context.config.settings),
   'backlog.onTime': ({ context, event }: GuardArgs) => event.type === 'record' && !isLagging(event.record, context.config.settings),
   'fix.goesStale': ({ context, event }: GuardArgs) =>

@@ -14,6 +14,17 @@ describe('connectivity (pure)', () => {
     expect(isSilent(c, at(250) + 300_000)).toBe(true);
   });
 
+  it('silence counts only time in which the platform heard its devices', () => {
+    const c = seen(initialConnectivity(300_000), rec({ at: 100 }));
+    const late = at(100) + 600_000;
+    // Behind: records received up to 100 s + 4 min are applied, the rest wait in the stream.
+    expect(isSilent(c, late, { upTo: at(100) + 240_000, since: 0 })).toBe(false);
+    expect(isSilent(c, late, { upTo: late, since: 0 })).toBe(true);
+    // Intake was down until 100 s + 8 min: the device gets a full window from then.
+    expect(isSilent(c, late, { upTo: late, since: at(100) + 480_000 })).toBe(false);
+    expect(isSilent(c, at(100) + 780_000, { upTo: at(100) + 780_000, since: at(100) + 480_000 })).toBe(true);
+  });
+
   it('a backlog counts late records, their worst lag, and how many missed history', () => {
     let c = initialConnectivity(300_000);
     c = backlogStep(c, rec({ at: 0, lagS: 3600 }), 2);
@@ -42,6 +53,15 @@ describe('connectivity (machine)', () => {
     expect(d.actor.checkSilence(at(500))).toEqual([]);
     const [on] = d.feed(rec({ at: 600, ...DEPOT }));
     expect(on).toMatchObject({ type: 'device.online', data: { offlineForS: 600 } });
+  });
+
+  it('not offline while the shard has not heard the records that would keep it online', () => {
+    const d = new TestDevice({ offlineAfterS: 120 });
+    d.feed(rec({ at: 0, ...DEPOT }));
+    expect(d.actor.tick(at(500), { upTo: at(60), since: 0 })).toEqual([]);
+    expect(d.actor.online).toBe(true);
+    const [off] = d.actor.tick(at(500), { upTo: at(500), since: 0 });
+    expect(off).toMatchObject({ type: 'device.offline', time: at(0) });
   });
 
   it('store-and-forward: catching up, the backlog in the view, caught up', () => {

@@ -45,8 +45,24 @@ export const initialConnectivity = (offlineAfterMs: number): ConnectivitySlice =
   backlog: null,
 });
 
-export function isSilent(slice: ConnectivitySlice, now: number): boolean {
-  return slice.lastSeen > 0 && now - slice.lastSeen >= slice.offlineAfterMs;
+/**
+ * What the shard has heard of its devices: every record received before
+ * `upTo` has been applied, and intake has run without a gap since `since`.
+ * Silence is judged on this, not on the wall clock alone: records still
+ * waiting in a backlog, or refused while NATS or the engine was down, are
+ * the platform's silence, not the device's.
+ */
+export interface Hearing {
+  upTo: number;
+  since: number;
+}
+
+/** Offline: the device said nothing for offlineAfterMs of time in which the platform was listening. */
+export function isSilent(slice: ConnectivitySlice, now: number, hearing?: Hearing): boolean {
+  if (slice.lastSeen <= 0) return false;
+  const heardTo = hearing ? Math.min(now, hearing.upTo) : now;
+  const from = hearing ? Math.max(slice.lastSeen, hearing.since) : slice.lastSeen;
+  return heardTo - from >= slice.offlineAfterMs;
 }
 
 export function seen(slice: ConnectivitySlice, record: TelemetryRecord): ConnectivitySlice {

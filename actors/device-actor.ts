@@ -1,6 +1,7 @@
 import { createActor, type ActorScope, type Snapshot, type SnapshotFrom } from 'xstate';
 import type { DeviceId, TelemetryRecord, TenantId } from '../engine/model/index.ts';
 import type { DerivedEvent } from './derived-event.ts';
+import type { Hearing } from './connectivity.ts';
 import { resetStaging, type DeviceEmitted, type DeviceEvent, type DeviceInput } from './device-setup.ts';
 import {
   parseDeviceSettings,
@@ -249,8 +250,8 @@ export class DeviceActor {
    * The shard's clock: offline after a silence, flushing the reorder window of
    * a quiet device, date-based maintenance. Send it periodically to every live actor.
    */
-  tick(now: number): DerivedEvent[] {
-    let out = this.send({ type: 'tick', now });
+  tick(now: number, hearing?: Hearing): DerivedEvent[] {
+    let out = this.send(hearing ? { type: 'tick', now, hearing } : { type: 'tick', now });
     if (isQuiet(this.ctx, now)) for (const e of flushEvents(this.ctx)) out = out.concat(this.send(e));
     return out;
   }

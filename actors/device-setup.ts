@@ -1,7 +1,7 @@
 import { setup } from 'xstate';
 import type { DeviceId, TelemetryRecord, TenantId } from '../engine/model/index.ts';
 import type { ColdChainSlice } from './cold-chain.ts';
-import type { ConnectivitySlice } from './connectivity.ts';
+import type { ConnectivitySlice, Hearing } from './connectivity.ts';
 import type { DerivedEvent } from './derived-event.ts';
 import type { DeviceConfig, DeviceSettings, Geofence } from './device-settings.ts';
 import type { DoorSlice } from './doors.ts';
@@ -74,8 +74,8 @@ export type DeviceEvent =
   | { type: 'record'; record: TelemetryRecord; reorder: ReorderSlice; next: Ordered | null }
   /** A further released sample (several released at once, or a quiet device's window flushed). */
   | { type: 'sample'; next: Ordered; reorder?: ReorderSlice }
-  /** The shard's clock: offline detection, date-based maintenance. */
-  | { type: 'tick'; now: number }
+  /** The shard's clock: offline detection (on what the shard has heard, when it says), date-based maintenance. */
+  | { type: 'tick'; now: number; hearing?: Hearing }
   /** New settings and geofences (already validated), effective from the next applied record. */
   | { type: 'settings'; settings: DeviceSettings; geofences: Geofence[] };
 

@@ -51,7 +51,7 @@ export const EVENT_CATALOG = {
   'device.online': spec(false, 'A record arrives after the device was offline. time = the record\'s device time.', z.object({
     offlineForS: int('receive-time silence that ended, s'),
   })),
-  'device.offline': spec(false, 'A tick finds no record received for offlineAfterMs. time = device time of the last position (or last receive time).', z.object({
+  'device.offline': spec(false, 'A tick finds no record received for offlineAfterMs while the platform was listening (a backlog not yet applied, or intake down, does not count). time = device time of the last position (or last receive time).', z.object({
     lastSeen: isoTime('receive time of the last record'),
     silentForS: int('the configured silence, s'),
   })),

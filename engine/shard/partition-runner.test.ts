@@ -159,4 +159,25 @@ describe('partition runner', () => {
     expect((await again.view(DEFAULT_TENANT, 'dev-d' as DeviceId))?.records).toBe(4);
     await again.stop();
   });
+
+  it('calls a device offline only for a silence it heard: not before the partition knows it has taken everything', async () => {
+    let clock = Date.now();
+    const r = new PartitionRunner(
+      nc, js, jsm, snapshots, log,
+      { partition: 0, totalPartitions: 1, offlineAfterMs: 1000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 },
+      () => clock,
+    );
+    r.start();
+    await publish(rec('quiet', 1));
+    await until(async () => (await r.view(DEFAULT_TENANT, 'quiet' as DeviceId))?.position?.lat === 1);
+    // The wall clock says 5 s of silence, but nothing tells the partition it is not behind.
+    clock += 5000;
+    await r.tickAll();
+    expect((await r.view(DEFAULT_TENANT, 'quiet' as DeviceId))?.online).toBe(true);
+    // The consumer is caught up: the silence was real.
+    await r.refreshLag();
+    await r.tickAll();
+    expect((await r.view(DEFAULT_TENANT, 'quiet' as DeviceId))?.online).toBe(false);
+    await r.stop();
+  });
 });

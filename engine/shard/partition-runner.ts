@@ -1,6 +1,7 @@
 import { type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import type { Snapshot } from 'xstate';
+import { isSilent } from '../../actors/connectivity.ts';
 import { DeviceActor } from '../../actors/device-actor.ts';
 import type { DerivedEvent } from '../../actors/derived-event.ts';
 import type { DeviceView } from '../../actors/device-view.ts';
@@ -22,6 +23,7 @@ import {
 import { STREAM_IN, deadLetterSubject, driverSubject, inPartitionFilter, liveBatchSubject, outSubject, parsePartitionedSubject } from '../nats/subjects.ts';
 import { engineConsumerLimits, engineConsumerName } from '../nats/topology.ts';
 import { yieldIfDue } from '../scheduling/turn-budget.ts';
+import { PartitionHearing } from './partition-hearing.ts';
 import { rewindConsumer } from './rewind-consumer.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 
@@ -108,6 +110,12 @@ const SLOW_TICK_MS = 60_000;
 const DRIVER_SAMPLE_REFRESH_MS = 60_000;
 /** Check the thread's turn budget every this many actors, so a sweep never stalls the partition. */
 const TICK_SLICE = 100;
+/**
+ * Heard time lagging the wall clock by more than this was a gap in intake
+ * (NATS down, a restart, a backlog), not the pause between caught-up checks
+ * (refreshLag, every 5 s): once heard again, silence is counted from there.
+ */
+const HEARING_GAP_MS = 10_000;
 
 export interface PartitionStats {
   actors: number;
@@ -158,6 +166,10 @@ export class PartitionRunner {
   private flushing: Promise<void> = Promise.resolve();
   /** Records taken from the consumer and not yet handled. */
   private unhandled = 0;
+  /** Stream sequence of the newest message taken: the consumer is caught up when it delivered nothing past it. */
+  private lastTakenSeq = 0;
+  /** What this run has heard: offline is judged on it (partition-hearing.ts). */
+  private hearing = new PartitionHearing(HEARING_GAP_MS);
   readonly stats: PartitionStats = {
     actors: 0, processed: 0, skippedReplays: 0, events: 0, deadLetters: 0, restarts: 0, pendingAcks: 0, lag: 0, lastFlushAt: 0, messages: 0, records: 0,
   };
@@ -263,6 +275,9 @@ export class PartitionRunner {
       if (this.interrupted()) break;
       this.route(taken, item);
     }
+    const info = m.info;
+    if (info.streamSequence > this.lastTakenSeq) this.lastTakenSeq = info.streamSequence;
+    this.hearing.handled(info.timestampNanos / 1e6, this.now());
     return this.chains.size >= MAX_WAKING ? Promise.race(this.chains.values()) : Promise.resolve();
   }
 
@@ -329,6 +344,9 @@ export class PartitionRunner {
     this.liveDirty.clear();
     this.pending = [];
     this.unhandled = 0;
+    // The rewind replays from the ack floor: nothing after it is heard again until it is taken again.
+    this.lastTakenSeq = 0;
+    this.hearing = new PartitionHearing(HEARING_GAP_MS);
     this.stats.actors = 0;
     this.stats.pendingAcks = 0;
   }
@@ -539,11 +557,17 @@ export class PartitionRunner {
   /** Consumer lag for metrics; a failure leaves the last known value. */
   async refreshLag(): Promise<void> {
     try {
+      const asked = this.now();
+      const hearing = this.hearing;
       const info = await this.jsm.consumers.info(STREAM_IN, engineConsumerName(this.opts.partition));
       // nats-server 2.9 sometimes reports an underflowed num_pending (~1.8e19): not a lag anyone has.
       const pending = info.num_pending > Number.MAX_SAFE_INTEGER ? 0 : info.num_pending;
       const perMessage = this.stats.messages > 0 ? this.stats.records / this.stats.messages : 1;
       this.stats.lag = Math.round(pending * perMessage) + this.unhandled;
+      const allTaken = info.delivered.stream_seq <= Math.max(this.lastTakenSeq, info.ack_floor.stream_seq);
+      if (hearing === this.hearing && pending === 0 && allTaken && this.unhandled === 0 && this.chains.size === 0) {
+        hearing.caughtUp(asked, this.now());
+      }
     } catch {
       // consumer being recreated; next round
     }
@@ -575,11 +599,13 @@ export class PartitionRunner {
   async tickAll(): Promise<void> {
     if (this.restartRequested) return;
     const now = this.now();
+    const hearing = this.hearing.value;
     let n = 0;
-    for (const la of [...this.actors.values()]) {
+    for (const [key, la] of [...this.actors]) {
+      // Records of a device being woken are not applied yet: its silence is not known.
+      if (this.chains.has(key)) continue;
       const quietSinceRecord = now - la.lastActivity >= QUIET_TICK_MS && la.lastTick < la.lastActivity;
-      const c = la.actor.context.connectivity;
-      const silenceRanOut = la.actor.online && now - c.lastSeen >= c.offlineAfterMs;
+      const silenceRanOut = la.actor.online && isSilent(la.actor.context.connectivity, now, hearing);
       if (!quietSinceRecord && !silenceRanOut && now - la.lastTick < SLOW_TICK_MS) continue;
       if (++n % TICK_SLICE === 0) await yieldIfDue();
       if (this.restartRequested) return;
@@ -587,7 +613,7 @@ export class PartitionRunner {
       const wasOnline = la.actor.online;
       let events: DerivedEvent[];
       try {
-        events = la.actor.tick(now);
+        events = la.actor.tick(now, hearing);
       } catch (err) {
         this.log.warn({ deviceId: la.actor.context.deviceId, err: String(err) }, 'tick failed; the actor is rebuilt from its snapshot');
         this.restartRequested = new ActorFailure(la.pos, err);

@@ -136,9 +136,10 @@ const timers = [
     for (const r of runners.values()) void r.tickAll().catch((err: unknown) => log.warn({ err: String(err) }, 'tick failed'));
   }, Math.max(250, Math.min(5000, data.offlineAfterMs / 4))),
   setInterval(() => post({ type: 'stats', stats: stats() }), 1000),
+  // Also how a quiet partition learns it is caught up (its devices' silence is heard): as often as offline needs.
   setInterval(() => {
     for (const r of runners.values()) void r.refreshLag();
-  }, 5000),
+  }, Math.max(1000, Math.min(5000, data.offlineAfterMs / 4))),
 ];
 
 parentPort?.on('message', (m: ToWorker) => {
