@@ -145,6 +145,16 @@ export function createMetrics(src: {
       if (a) this.inc(a.throttled);
     },
   });
+  new Counter({
+    name: 'fleet_ingest_abandoned_total',
+    help: 'Device packets whose device gave up waiting (connection closed, request aborted) before their intake turn: dropped from the queue, the device sends them again',
+    registers: [registry],
+    collect() {
+      const a = src.adapters?.()?.intake;
+      this.reset();
+      if (a) this.inc(a.abandoned);
+    },
+  });
   new Gauge({
     name: 'fleet_ingest_waiting_packets',
     help: 'Device packets waiting for the intake pace, by lane (live packets go first); replays held as bytes (fleet_ingest_replays_held) included',

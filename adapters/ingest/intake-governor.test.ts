@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { IntakeGovernor } from './intake-governor.ts';
 
 let g: IntakeGovernor | undefined;
@@ -64,5 +64,23 @@ describe('intake governor', () => {
     await Promise.all([...replays, live]);
     expect(order).toEqual(['live', 'replay 1', 'replay 2', 'replay 3']);
     expect(g.stats.throttledLive).toBe(1);
+  });
+
+  it('does not spend a turn on a packet whose device gave up waiting: the next one goes in its place', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
+    try {
+      g = new IntakeGovernor(1_000, () => performance.now()); // 10 records per burst, one more every millisecond
+      await g.admit(10);
+      const order: string[] = [];
+      const abandoned = g.admit(10, false, () => true).then(() => order.push('gone device'));
+      const next = g.admit(10, false).then(() => order.push('next'));
+      // One burst's worth of time: exactly one packet of 10 can be served.
+      await vi.advanceTimersByTimeAsync(10);
+      expect(order).toEqual(['gone device', 'next']);
+      expect(g.stats.abandoned).toBe(1);
+      await Promise.all([abandoned, next]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -51,25 +51,39 @@ export interface GovernorStats {
   /** Packets waiting now, live and replayed. */
   waitingLive: number;
   waitingReplays: number;
+  /** Waiters whose device went away (connection closed, request aborted) before their turn: dropped, no tokens spent. */
+  abandoned: number;
+}
+
+/** A packet waiting for its turn; `gone` says its device stopped waiting for the answer. */
+interface Waiter {
+  n: number;
+  resolve: () => void;
+  gone: (() => boolean) | undefined;
 }
 
 export class IntakeGovernor {
   private tokens: number;
-  private last = performance.now();
+  private last: number;
   private readonly delay: IntervalHistogram;
   private readonly timer: NodeJS.Timeout;
   /** Packets waiting for tokens: live ones are served first. */
-  private readonly waitingLive: { n: number; resolve: () => void }[] = [];
-  private readonly waiting: { n: number; resolve: () => void }[] = [];
+  private readonly waitingLive: Waiter[] = [];
+  private readonly waiting: Waiter[] = [];
   private wake: NodeJS.Timeout | undefined;
   /** Records admitted since windowStart (the adjustment window). */
   private admitted = 0;
-  private windowStart = performance.now();
+  private windowStart: number;
   private elu: EventLoopUtilization = performance.eventLoopUtilization();
   readonly stats: GovernorStats;
 
-  constructor(initialRate = 50_000) {
-    this.stats = { rate: initialRate, throttled: 0, throttledLive: 0, waitingLive: 0, waitingReplays: 0 };
+  constructor(
+    initialRate = 50_000,
+    /** Milliseconds, monotonic (tests pass a fake one). */
+    private readonly clock: () => number = () => performance.now(),
+  ) {
+    this.last = this.windowStart = clock();
+    this.stats = { rate: initialRate, throttled: 0, throttledLive: 0, waitingLive: 0, waitingReplays: 0, abandoned: 0 };
     this.tokens = initialRate / BURSTS_PER_S;
     this.delay = monitorEventLoopDelay({ resolution: 5 });
     this.delay.enable();
@@ -80,9 +94,14 @@ export class IntakeGovernor {
   /**
    * Resolves when `records` ordinary records may go on (at once while under
    * the rate; after the thread's turn otherwise). A live packet waits only
-   * for the live packets ahead of it.
+   * for the live packets ahead of it. `gone`: the device stopped waiting
+   * (its connection closed, its request was aborted): when its turn comes the
+   * packet is let through without spending the turn. In a storm devices give
+   * up after their ACK timeout and send the same records again; their old
+   * places in the queue used to be served anyway, so most of the intake's
+   * allowance went to answers nobody would read.
    */
-  async admit(records: number, live = false): Promise<void> {
+  async admit(records: number, live = false, gone?: () => boolean): Promise<void> {
     await yieldIfDue();
     this.refill();
     this.admitted += records;
@@ -94,7 +113,7 @@ export class IntakeGovernor {
     this.stats.throttled++;
     if (live) this.stats.throttledLive++;
     await new Promise<void>((resolve) => {
-      (live ? this.waitingLive : this.waiting).push({ n: records, resolve });
+      (live ? this.waitingLive : this.waiting).push({ n: records, resolve, gone });
       this.countWaiting();
       this.schedule();
     });
@@ -103,7 +122,7 @@ export class IntakeGovernor {
   }
 
   private refill(): void {
-    const now = performance.now();
+    const now = this.clock();
     // A burst of at most 1/BURSTS_PER_S of a second's worth: released work arrives in small steps.
     this.tokens = Math.min(this.stats.rate / BURSTS_PER_S, this.tokens + ((now - this.last) / 1000) * this.stats.rate);
     this.last = now;
@@ -126,6 +145,12 @@ export class IntakeGovernor {
       const queue = this.waitingLive.length > 0 ? this.waitingLive : this.waiting;
       const head = queue[0];
       if (!head) break;
+      if (head.gone?.()) {
+        queue.shift();
+        this.stats.abandoned++;
+        head.resolve();
+        continue;
+      }
       // A packet bigger than the burst allowance goes once the allowance is full.
       const need = Math.min(head.n, this.stats.rate / BURSTS_PER_S);
       if (this.tokens < need) break;
@@ -143,7 +168,7 @@ export class IntakeGovernor {
   }
 
   private adjust(): void {
-    const now = performance.now();
+    const now = this.clock();
     const worst = this.delay.max / 1e6;
     const admittedPerS = (this.admitted / Math.max(1, now - this.windowStart)) * 1000;
     this.delay.reset();

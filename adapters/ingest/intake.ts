@@ -3,10 +3,15 @@ import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
 import { isCritical, normalizeRecord } from './normalize.ts';
 
 /** What a listener needs to take a packet's records in. */
+/** The intake governor's admission (intake-governor.ts): `gone` says the device stopped waiting for the answer. */
+export type AdmitRecords = (records: number, live: boolean, gone?: () => boolean) => Promise<void>;
+
 export interface IntakeGate {
   tenant: TenantId;
   /** Paces ordinary records (intake-governor.ts), live packets before replays; without it nothing waits. */
-  admit?: (records: number, live: boolean) => Promise<void>;
+  admit?: AdmitRecords;
+  /** True once the device stopped waiting for this packet's answer (closed, aborted): its turn is not spent on it. */
+  gone?: () => boolean;
   /** True when JetStream already acknowledged this record id here (RecordPublisher.resent). */
   resent?: (id: string) => boolean;
 }
@@ -56,7 +61,7 @@ export async function takeIn(gate: IntakeGate, decoded: readonly DecodedRecord[]
   const ids = decoded.map((d) => recordIdOf(gate.tenant, d));
   const known = ids.map((id) => gate.resent?.(id) ?? false);
   const fresh = known.reduce((n, k) => (k ? n : n + 1), 0);
-  if (fresh > 0 && gate.admit && !critical) await gate.admit(fresh, isLive(decoded, receivedAt));
+  if (fresh > 0 && gate.admit && !critical) await gate.admit(fresh, isLive(decoded, receivedAt), gate.gone);
   const taken: TakenIn = { records: [], resent: decoded.length - fresh, rejected: [] };
   decoded.forEach((d, i) => {
     if (known[i]) return;

@@ -36,7 +36,7 @@ describe('ReplayHold', () => {
       return new Promise<void>((r) => (admit = r));
     });
     const admitted: number[] = [];
-    hold.hold({ admitted: (n) => admitted.push(n) }, 50);
+    hold.hold({ admitted: (n) => admitted.push(n), gone: () => false }, 50);
     expect(asked).toEqual([50]);
     expect(hold.stats).toEqual({ heldNow: 1, heldTotal: 1 });
     await Promise.resolve();
@@ -57,7 +57,7 @@ describe('ReplayHold', () => {
       decoded('osmand-1');
       await new Promise((r) => setImmediate(r));
       expect(hold.busy).toBe(true);
-      hold.hold({ admitted: () => order.push('teltonika-held') }, 5);
+      hold.hold({ admitted: () => order.push('teltonika-held'), gone: () => false }, 5);
       await new Promise((r) => setImmediate(r));
       decoded('osmand-2');
       await vi.waitFor(() => expect(order).toHaveLength(3), { timeout: 5000 });

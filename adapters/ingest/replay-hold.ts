@@ -31,6 +31,8 @@ export const DEFAULT_REPLAY_HOLD_PACKETS = 256;
 export interface HeldReplay {
   /** The governor admitted `records` of what it holds: decode it, and take them in without waiting again. */
   admitted(records: number): void;
+  /** The device went away: its turn is not spent on it. */
+  gone(): boolean;
 }
 
 export interface ReplayHoldStats {
@@ -53,7 +55,7 @@ export class ReplayHold {
     /** Replay packets waiting for the governor now (IntakeGovernor.stats.waitingReplays). */
     private readonly waitingReplays: () => number,
     /** The governor's admission of replayed records (IntakeGovernor.admit with live = false). */
-    private readonly admitReplay: (records: number) => Promise<void>,
+    private readonly admitReplay: (records: number, gone: () => boolean) => Promise<void>,
     private readonly room = DEFAULT_REPLAY_HOLD_PACKETS,
   ) {}
 
@@ -67,7 +69,7 @@ export class ReplayHold {
     this.counts.heldNow++;
     this.counts.heldTotal++;
     // The governor resolves every waiter, also on close: a held connection is never left behind.
-    void this.admitReplay(records).then(() => {
+    void this.admitReplay(records, () => conn.gone()).then(() => {
       this.counts.heldNow--;
       conn.admitted(records);
     });

@@ -2,7 +2,7 @@ import type { Logger } from '../../engine/log.ts';
 import type { TenantId } from '../../engine/model/index.ts';
 import { BodyTooLargeError, json, listen, readBody, send, trackAbort, uWS } from '../../engine/http/uws.ts';
 import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
-import { takeIn } from '../ingest/intake.ts';
+import { takeIn, type AdmitRecords } from '../ingest/intake.ts';
 import { PublishError, type RecordPublisher } from '../ingest/record-publisher.ts';
 import { MAX_BODY_BYTES, parseOsmandRequest } from './parse-request.ts';
 import type { DeviceAdmission } from '../../engine/registry/device-registry.ts';
@@ -24,7 +24,7 @@ export async function startOsmandListener(opts: {
   publisher: RecordPublisher;
   admission: DeviceAdmission;
   /** Paces ordinary records (adapters/ingest/intake-governor.ts); without it they only wait for the thread's next turn. */
-  admit?: (records: number, live: boolean) => Promise<void>;
+  admit?: AdmitRecords;
   log: Logger;
   now?: () => number;
 }): Promise<OsmandListener> {
@@ -61,7 +61,8 @@ export async function startOsmandListener(opts: {
         return;
       }
       // As on the TCP listeners: resends are answered at once, ordinary records are paced under load, alarms are not.
-      const { records, resent, rejected } = await takeIn(gate, parsed.records, receivedAt);
+      // A phone that gave up on this request (timeout) sends it again: its place in the queue is not served.
+      const { records, resent, rejected } = await takeIn({ ...gate, gone: () => abort.aborted }, parsed.records, receivedAt);
       const bad = rejected[0];
       if (bad) {
         opts.log.warn({ protocol: 'osmand', deviceId: bad.deviceId, reason: bad.reason }, 'rejected OsmAnd record');

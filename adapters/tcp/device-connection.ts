@@ -3,7 +3,7 @@ import type { Logger } from '../../engine/log.ts';
 import { DeviceIdSchema, type DecodedRecord, type DeviceId, type Protocol, type TelemetryRecord, type TenantId } from '../../engine/model/index.ts';
 import type { DeviceAdmission } from '../../engine/registry/device-registry.ts';
 import { isCritical, normalizeRecord } from '../ingest/normalize.ts';
-import { takeIn, type IntakeGate } from '../ingest/intake.ts';
+import { takeIn, type AdmitRecords, type IntakeGate } from '../ingest/intake.ts';
 import { isHoldableReplay, type HeldReplay, type ReplayHold } from '../ingest/replay-hold.ts';
 import type { ConnectionLimits } from './connection-limits.ts';
 import type { DecodeOwner, DecodeScheduler } from './decode-scheduler.ts';
@@ -38,7 +38,7 @@ export interface ConnectionContext {
   admission: DeviceAdmission;
   publish: (records: TelemetryRecord[]) => Promise<unknown>;
   /** Paces ordinary records (adapters/ingest/intake-governor.ts); critical ones never wait. */
-  admit: (records: number, live: boolean) => Promise<void>;
+  admit: AdmitRecords;
   /** True when a record id was already acknowledged (RecordPublisher.resent): the device resent it. */
   resent?: (id: string) => boolean;
   /** Sends a critical record's urgent copy at once, ahead of the connection's queue (RecordPublisher.urgentNow). */
@@ -106,7 +106,12 @@ export class DeviceConnection implements DecodeOwner, HeldReplay {
     onClosed: (conn: DeviceConnection) => void,
   ) {
     this.remote = formatRemote(address, socket.remotePort);
-    this.gate = { tenant: ctx.tenant, admit: (records, live) => this.admitThroughHold(records, live), ...(ctx.resent ? { resent: ctx.resent } : {}) };
+    this.gate = {
+      tenant: ctx.tenant,
+      admit: (records, live) => this.admitThroughHold(records, live),
+      gone: () => this.ended,
+      ...(ctx.resent ? { resent: ctx.resent } : {}),
+    };
     socket.setTimeout(ctx.limits.idleTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('timeout', () => this.onIdle());
@@ -252,6 +257,10 @@ export class DeviceConnection implements DecodeOwner, HeldReplay {
     this.ctx.replayHold!.hold(this, records);
   }
 
+  gone(): boolean {
+    return this.ended;
+  }
+
   admitted(records: number): void {
     this.admittedAhead += records;
     try {
@@ -268,7 +277,7 @@ export class DeviceConnection implements DecodeOwner, HeldReplay {
   private admitThroughHold(records: number, live: boolean): Promise<void> {
     const credit = Math.min(records, this.admittedAhead);
     this.admittedAhead -= credit;
-    return records > credit ? this.ctx.admit(records - credit, live) : Promise.resolve();
+    return records > credit ? this.ctx.admit(records - credit, live, this.gate.gone) : Promise.resolve();
   }
 
   /** `first`: something that must not wait (an alarm, a login) arrived behind the held bytes. */

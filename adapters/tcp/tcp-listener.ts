@@ -6,6 +6,7 @@ import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
 import { resolveConnectionLimits, sessionLimitsOf, type ConnectionLimits } from './connection-limits.ts';
 import { threadDecodeScheduler, type DecodeScheduler } from './decode-scheduler.ts';
 import type { ReplayHold } from '../ingest/replay-hold.ts';
+import type { AdmitRecords } from '../ingest/intake.ts';
 import { DeviceConnection, type ConnectionContext } from './device-connection.ts';
 import { createListenerStats, type RefuseReason, type TcpListenerStats } from './listener-stats.ts';
 import { LogBudget } from './log-budget.ts';
@@ -32,7 +33,7 @@ export interface TcpListenerOptions {
   /** Must resolve only once JetStream acknowledged every record (RecordPublisher.publish does). */
   publish: (records: TelemetryRecord[]) => Promise<unknown>;
   /** Paces ordinary records (adapters/ingest/intake-governor.ts); without it they only wait for the thread's next turn. */
-  admit?: (records: number, live: boolean) => Promise<void>;
+  admit?: AdmitRecords;
   /** True when a record id was already acknowledged (RecordPublisher.resent): the device's resend is answered at once. */
   resent?: (id: string) => boolean;
   /** Sends a critical record's urgent copy the moment its frame is decoded (RecordPublisher.urgentNow). */

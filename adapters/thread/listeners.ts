@@ -5,6 +5,7 @@ import type { TelemetryRecord, TenantId } from '../../engine/model/index.ts';
 import { DeviceRegistry } from '../../engine/registry/device-registry.ts';
 import { createGt06Session } from '../gt06/index.ts';
 import { IntakeGovernor } from '../ingest/intake-governor.ts';
+import type { AdmitRecords } from '../ingest/intake.ts';
 import { RecordPublisher } from '../ingest/record-publisher.ts';
 import { ReplayHold } from '../ingest/replay-hold.ts';
 import { startOsmandListener } from '../osmand/http-listener.ts';
@@ -44,8 +45,8 @@ export async function startListeners(
     closers.push(() => publisher.close());
     const governor = new IntakeGovernor();
     closers.push(() => governor.close());
-    const admit = (records: number, live: boolean) => governor.admit(records, live);
-    const replayHold = new ReplayHold(() => governor.stats.waitingReplays, (records) => governor.admit(records, false), o.replayHoldPackets);
+    const admit: AdmitRecords = (records, live, gone) => governor.admit(records, live, gone);
+    const replayHold = new ReplayHold(() => governor.stats.waitingReplays, (records, gone) => governor.admit(records, false, gone), o.replayHoldPackets);
     const resent = (id: string) => publisher.resent(id);
     const osmand = await startOsmandListener({ host: o.host, port: o.ports.osmand, tenant, publisher, admission: registry, admit, log });
     closers.push(() => osmand.close());
