@@ -2,10 +2,10 @@ import { recordIdOf, type DecodedRecord, type TelemetryRecord, type TenantId } f
 import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
 import { isCritical, normalizeRecord } from './normalize.ts';
 
-/** What a listener needs to take a packet's records in. */
 /** The intake governor's admission (intake-governor.ts): `gone` says the device stopped waiting for the answer. */
 export type AdmitRecords = (records: number, live: boolean, gone?: () => boolean) => Promise<void>;
 
+/** What a listener needs to take a packet's records in. */
 export interface IntakeGate {
   tenant: TenantId;
   /** Paces ordinary records (intake-governor.ts), live packets before replays; without it nothing waits. */

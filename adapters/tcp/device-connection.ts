@@ -108,7 +108,7 @@ export class DeviceConnection implements DecodeOwner, HeldReplay {
     this.remote = formatRemote(address, socket.remotePort);
     this.gate = {
       tenant: ctx.tenant,
-      admit: (records, live) => this.admitThroughHold(records, live),
+      admit: (records, live, gone) => this.admitThroughHold(records, live, gone),
       gone: () => this.ended,
       ...(ctx.resent ? { resent: ctx.resent } : {}),
     };
@@ -274,10 +274,10 @@ export class DeviceConnection implements DecodeOwner, HeldReplay {
    * Paces a records step: records the governor admitted while they were held bytes go on at once, the rest
    * queue as any packet's do. A credit left by records that turned out to be resends is at most one packet's.
    */
-  private admitThroughHold(records: number, live: boolean): Promise<void> {
+  private admitThroughHold(records: number, live: boolean, gone?: () => boolean): Promise<void> {
     const credit = Math.min(records, this.admittedAhead);
     this.admittedAhead -= credit;
-    return records > credit ? this.ctx.admit(records - credit, live, this.gate.gone) : Promise.resolve();
+    return records > credit ? this.ctx.admit(records - credit, live, gone) : Promise.resolve();
   }
 
   /** `first`: something that must not wait (an alarm, a login) arrived behind the held bytes. */

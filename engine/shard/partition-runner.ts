@@ -113,7 +113,7 @@ const TICK_SLICE = 100;
 /**
  * Heard time lagging the wall clock by more than this was a gap in intake
  * (NATS down, a restart, a backlog), not the pause between caught-up checks
- * (refreshLag, every 5 s): once heard again, silence is counted from there.
+ * (refreshLag, at most 5 s apart): once heard again, silence is counted from there.
  */
 const HEARING_GAP_MS = 10_000;
 
