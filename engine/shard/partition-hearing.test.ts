@@ -37,6 +37,31 @@ describe('partition hearing', () => {
     expect(h.value).toEqual({ upTo: 138 * S, since: 138 * S });
   });
 
+  it('a caught-up check that comes late is not a gap: silence keeps counting', () => {
+    // A loaded thread, or a delivery lost in flight waiting for its ack_wait, holds the checks back.
+    const h = new PartitionHearing(10 * S);
+    h.caughtUp(100 * S, 100 * S);
+    h.caughtUp(130 * S, 130 * S);
+    h.caughtUp(160 * S, 160 * S);
+    expect(h.value).toEqual({ upTo: 160 * S, since: 100 * S });
+  });
+
+  it('a redelivery is old by nature and is not a gap', () => {
+    const h = new PartitionHearing(10 * S);
+    h.caughtUp(100 * S, 100 * S);
+    h.handled(95 * S, 131 * S, true); // its ack_wait ran out
+    h.caughtUp(131 * S, 131 * S);
+    expect(h.value).toEqual({ upTo: 131 * S, since: 100 * S });
+  });
+
+  it('a lost NATS connection is a gap: silence counts again from when the partition hears the present', () => {
+    const h = new PartitionHearing(10 * S);
+    h.caughtUp(100 * S, 100 * S);
+    h.interrupted();
+    h.caughtUp(104 * S, 104 * S);
+    expect(h.value).toEqual({ upTo: 104 * S, since: 104 * S });
+  });
+
   it('a publish time ahead of the local clock (another host) is capped at now', () => {
     const h = new PartitionHearing(10 * S);
     h.handled(500 * S, 400 * S);

@@ -180,4 +180,30 @@ describe('partition runner', () => {
     expect((await r.view(DEFAULT_TENANT, 'quiet' as DeviceId))?.online).toBe(false);
     await r.stop();
   });
+
+  it('hears the silence of a quiet partition while other partitions go on writing to the stream', async () => {
+    let clock = Date.now();
+    const r = new PartitionRunner(
+      nc, js, jsm, snapshots, log,
+      { partition: 0, totalPartitions: 1, offlineAfterMs: 1000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 },
+      () => clock,
+    );
+    r.start();
+    await publish(rec('hushed', 1));
+    await until(async () => (await r.view(DEFAULT_TENANT, 'hushed' as DeviceId))?.position?.lat === 1);
+    await until(async () => {
+      await r.flush();
+      return (await jsm.consumers.info(STREAM_IN, engineConsumerName(0))).num_ack_pending === 0;
+    });
+    // Another partition's record, last in the stream: the filtered consumer skips past it.
+    const other = rec('elsewhere', 7);
+    const ack = await js.publish(inSubject(1, other.tenantId, other.deviceId), pack(other), { msgID: other.id });
+    // The server skips it on the consumer's next pull (about 15 s on nats-server 2.9): its delivered stream sequence passes ours.
+    await until(async () => (await jsm.consumers.info(STREAM_IN, engineConsumerName(0))).delivered.stream_seq >= ack.seq, 60_000);
+    clock += 5000;
+    await r.refreshLag();
+    await r.tickAll();
+    expect((await r.view(DEFAULT_TENANT, 'hushed' as DeviceId))?.online).toBe(false);
+    await r.stop();
+  });
 });

@@ -111,9 +111,9 @@ const DRIVER_SAMPLE_REFRESH_MS = 60_000;
 /** Check the thread's turn budget every this many actors, so a sweep never stalls the partition. */
 const TICK_SLICE = 100;
 /**
- * Heard time lagging the wall clock by more than this was a gap in intake
- * (NATS down, a restart, a backlog), not the pause between caught-up checks
- * (refreshLag, at most 5 s apart): once heard again, silence is counted from there.
+ * A first delivery published longer ago than this shows the partition was
+ * behind (a backlog, a restart): once it hears the present again (within this
+ * of the wall clock), silence is counted from there.
  */
 const HEARING_GAP_MS = 10_000;
 
@@ -166,8 +166,13 @@ export class PartitionRunner {
   private flushing: Promise<void> = Promise.resolve();
   /** Records taken from the consumer and not yet handled. */
   private unhandled = 0;
-  /** Stream sequence of the newest message taken: the consumer is caught up when it delivered nothing past it. */
-  private lastTakenSeq = 0;
+  /**
+   * Consumer sequence of the newest delivery taken: the consumer is caught up
+   * when it delivered nothing past it. Not the stream sequence: a filtered
+   * consumer's delivered stream sequence moves past other partitions'
+   * messages it skipped, and a quiet partition never looked caught up.
+   */
+  private lastTakenDelivery = 0;
   /** What this run has heard: offline is judged on it (partition-hearing.ts). */
   private hearing = new PartitionHearing(HEARING_GAP_MS);
   readonly stats: PartitionStats = {
@@ -276,8 +281,8 @@ export class PartitionRunner {
       this.route(taken, item);
     }
     const info = m.info;
-    if (info.streamSequence > this.lastTakenSeq) this.lastTakenSeq = info.streamSequence;
-    this.hearing.handled(info.timestampNanos / 1e6, this.now());
+    if (info.deliverySequence > this.lastTakenDelivery) this.lastTakenDelivery = info.deliverySequence;
+    this.hearing.handled(info.timestampNanos / 1e6, this.now(), info.redelivered);
     return this.chains.size >= MAX_WAKING ? Promise.race(this.chains.values()) : Promise.resolve();
   }
 
@@ -345,7 +350,7 @@ export class PartitionRunner {
     this.pending = [];
     this.unhandled = 0;
     // The rewind replays from the ack floor: nothing after it is heard again until it is taken again.
-    this.lastTakenSeq = 0;
+    this.lastTakenDelivery = 0;
     this.hearing = new PartitionHearing(HEARING_GAP_MS);
     this.stats.actors = 0;
     this.stats.pendingAcks = 0;
@@ -554,6 +559,11 @@ export class PartitionRunner {
     this.stats.lastFlushAt = this.now();
   }
 
+  /** The connection to NATS was lost: devices were refused meanwhile, and get a full silence window once heard again. */
+  intakeInterrupted(): void {
+    this.hearing.interrupted();
+  }
+
   /** Consumer lag for metrics; a failure leaves the last known value. */
   async refreshLag(): Promise<void> {
     try {
@@ -564,7 +574,7 @@ export class PartitionRunner {
       const pending = info.num_pending > Number.MAX_SAFE_INTEGER ? 0 : info.num_pending;
       const perMessage = this.stats.messages > 0 ? this.stats.records / this.stats.messages : 1;
       this.stats.lag = Math.round(pending * perMessage) + this.unhandled;
-      const allTaken = info.delivered.stream_seq <= Math.max(this.lastTakenSeq, info.ack_floor.stream_seq);
+      const allTaken = info.delivered.consumer_seq <= Math.max(this.lastTakenDelivery, info.ack_floor.consumer_seq);
       if (hearing === this.hearing && pending === 0 && allTaken && this.unhandled === 0 && this.chains.size === 0) {
         hearing.caughtUp(asked, this.now());
       }

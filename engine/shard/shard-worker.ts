@@ -62,6 +62,12 @@ await settings.start({
   },
 });
 for (const r of runners.values()) r.start();
+// The adapters share this NATS: while it was unreachable they refused devices, which retry on their own schedule.
+void (async () => {
+  for await (const s of nc.status()) {
+    if (s.type === 'disconnect') for (const r of runners.values()) r.intakeInterrupted();
+  }
+})();
 
 // The shard also owns the same-numbered partitions of the driver lane.
 const driverRunners = new Map<number, DriverRunner>();
