@@ -1,5 +1,6 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import './request-settle-patch.ts';
+import './write-coalesce-patch.ts';
 
 export class NatsConnectError extends Error {
   override readonly name = 'NatsConnectError';
