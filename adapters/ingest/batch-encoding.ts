@@ -1,8 +1,10 @@
 /**
- * The msgpack envelope of a record batch, `{ batchId, records: [...] }`
+ * The msgpack envelope of a record batch, `{ batchId, schema?, records: [...] }`
  * (engine/model/record-batch.ts reads it), written around records that were
  * already packed one by one: each record is packed once, when the adapter
- * takes it, and its size is known before it joins a batch.
+ * takes it, and its size is known before it joins a batch. `schema` is the
+ * fingerprint of the schema that checked every record inside
+ * (engine/model/checked-records.ts), left out when one was not checked here.
  */
 
 function str(s: string): Buffer {
@@ -13,7 +15,9 @@ function str(s: string): Buffer {
 }
 
 const MAP2 = Buffer.from([0x82]);
+const MAP3 = Buffer.from([0x83]);
 const BATCH_ID_KEY = str('batchId');
+const SCHEMA_KEY = str('schema');
 const RECORDS_KEY = str('records');
 
 function arrayHeader(n: number): Buffer {
@@ -26,8 +30,9 @@ function arrayHeader(n: number): Buffer {
 }
 
 /** Envelope bytes besides the records themselves (for size accounting). */
-export const ENVELOPE_OVERHEAD = 64;
+export const ENVELOPE_OVERHEAD = 96;
 
-export function encodeBatch(batchId: string, packedRecords: readonly Buffer[]): Buffer {
-  return Buffer.concat([MAP2, BATCH_ID_KEY, str(batchId), RECORDS_KEY, arrayHeader(packedRecords.length), ...packedRecords]);
+export function encodeBatch(batchId: string, packedRecords: readonly Buffer[], schema?: string): Buffer {
+  const head = schema === undefined ? [MAP2, BATCH_ID_KEY, str(batchId)] : [MAP3, BATCH_ID_KEY, str(batchId), SCHEMA_KEY, str(schema)];
+  return Buffer.concat([...head, RECORDS_KEY, arrayHeader(packedRecords.length), ...packedRecords]);
 }

@@ -1,5 +1,6 @@
 import {
   TelemetryRecordSchema,
+  markChecked,
   recordIdOf,
   type DecodedRecord,
   type TelemetryRecord,
@@ -39,5 +40,5 @@ export function normalizeRecord(
     const issue = parsed.error.issues[0]!;
     return { ok: false, reason: `${issue.path.join('.') || 'record'}: ${issue.message}` };
   }
-  return { ok: true, record: parsed.data };
+  return { ok: true, record: markChecked(parsed.data) };
 }

@@ -6,8 +6,9 @@ import type { DerivedEvent } from '../../actors/derived-event.ts';
 import { connectNats } from '../../engine/nats/connect.ts';
 import { STREAM_EVENTS, STREAM_IN, STREAM_URGENT } from '../../engine/nats/subjects.ts';
 import { ensureTopology } from '../../engine/nats/topology.ts';
-import { DEFAULT_TENANT, pack, readInbound, unpack, type DeviceId, type TelemetryRecord } from '../../engine/model/index.ts';
+import { DEFAULT_TENANT, RECORD_SCHEMA_FINGERPRINT, pack, readInbound, unpack, type DeviceId, type TelemetryRecord } from '../../engine/model/index.ts';
 import { startTestNats, type TestNats } from '../../engine/testing/nats-server.ts';
+import { normalizeRecord } from './normalize.ts';
 import { RecordPublisher } from './record-publisher.ts';
 
 /** The batching publisher against a real nats-server: what reaches FLEET_IN, in which order, and when devices are answered. */
@@ -132,6 +133,23 @@ describe('record publisher', () => {
     // The urgent lane's copy of the same event (same id) is not stored again.
     await js.publish(`fleet.out.${crash.tenantId}.alarm_crash.crashy`, pack(expected!), { msgID: expected!.id });
     expect((await jsm.streams.info(STREAM_EVENTS)).state.messages).toBe(before + 1);
+    p.close();
+  });
+
+  it('says in the batch that its records were checked by the schema, only when every one was', async () => {
+    const from = (await jsm.streams.info(STREAM_IN)).state.last_seq + 1;
+    const p = new RecordPublisher(js, { partitions: 1, lingerMs: 0 });
+    const checked = (device: string) => {
+      const n = normalizeRecord(DEFAULT_TENANT, { deviceId: device as DeviceId, protocol: 'osmand', deviceTime: 1_764_000_000_000, position: { lat: 1, lon: 2, speedKmh: 0 } }, Date.now());
+      if (!n.ok) throw new Error(n.reason);
+      return n.record;
+    };
+    await p.publish([checked('chk-a'), checked('chk-b')]);
+    await p.publish([checked('chk-c'), rec('hand-made')]);
+    const last = (await jsm.streams.info(STREAM_IN)).state.last_seq;
+    const schemas: unknown[] = [];
+    for (let seq = from; seq <= last; seq++) schemas.push((unpack((await jsm.streams.getMessage(STREAM_IN, { seq }))!.data) as { schema?: unknown }).schema);
+    expect(schemas).toEqual([RECORD_SCHEMA_FINGERPRINT, undefined]);
     p.close();
   });
 

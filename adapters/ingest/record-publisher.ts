@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { MAX_BATCH_RECORDS, pack, partitionOf, type TelemetryRecord, type TenantId } from '../../engine/model/index.ts';
+import { MAX_BATCH_RECORDS, RECORD_SCHEMA_FINGERPRINT, pack, partitionOf, wasChecked, type TelemetryRecord, type TenantId } from '../../engine/model/index.ts';
 import { alarmEventsOf } from '../../actors/alarms.ts';
 import { inBatchSubject, outSubject, urgentSubject } from '../../engine/nats/subjects.ts';
 import { ENVELOPE_OVERHEAD, encodeBatch } from './batch-encoding.ts';
@@ -84,6 +84,8 @@ interface Batch {
   ids: string[];
   bytes: number;
   waiters: Set<Waiter>;
+  /** Every record inside was checked by the schema here (normalize.ts): readers need not check it again. */
+  checked: boolean;
 }
 
 /** The records of one partition and tenant on their way to JetStream, in order. */
@@ -99,7 +101,7 @@ interface Lane {
 const MAX_EARLY_URGENT = 10_000;
 const EARLY_URGENT_KEEP_MS = 60_000;
 
-const emptyBatch = (): Batch => ({ payloads: [], ids: [], bytes: ENVELOPE_OVERHEAD, waiters: new Set() });
+const emptyBatch = (): Batch => ({ payloads: [], ids: [], bytes: ENVELOPE_OVERHEAD, waiters: new Set(), checked: true });
 
 /**
  * Batch ids: a random prefix drawn once per process and a counter. Unique
@@ -174,7 +176,7 @@ export class RecordPublisher {
         }
         const payload = pack(r);
         const lane = this.laneOf(r.tenantId, partitionOf(r.tenantId, r.deviceId, this.opts.partitions));
-        this.add(lane, r.id, payload, w);
+        this.add(lane, r.id, payload, w, wasChecked(r));
         if (r.priority === 'critical') this.publishUrgent(r, payload, w);
       }
       this.settle(w);
@@ -191,7 +193,7 @@ export class RecordPublisher {
     return lane;
   }
 
-  private add(lane: Lane, id: string, payload: Buffer, w: Waiter): void {
+  private add(lane: Lane, id: string, payload: Buffer, w: Waiter, checked: boolean): void {
     let b = lane.open;
     if (b && (b.payloads.length >= this.opts.maxRecords || b.bytes + payload.length > this.opts.maxBytes)) {
       lane.sealed.push(b);
@@ -200,6 +202,7 @@ export class RecordPublisher {
     if (!b) b = lane.open = emptyBatch();
     b.payloads.push(payload);
     b.ids.push(id);
+    if (!checked) b.checked = false;
     b.bytes += payload.length;
     if (!b.waiters.has(w)) {
       b.waiters.add(w);
@@ -250,7 +253,7 @@ export class RecordPublisher {
     const batchId = nextBatchId();
     // The batch id as message id: a transport-level retry of this very message is dropped by JetStream.
     this.js
-      .publish(lane.subject, encodeBatch(batchId, batch.payloads), { msgID: batchId, timeout: this.opts.timeoutMs })
+      .publish(lane.subject, encodeBatch(batchId, batch.payloads, batch.checked ? RECORD_SCHEMA_FINGERPRINT : undefined), { msgID: batchId, timeout: this.opts.timeoutMs })
       .then(
         () => {
           this.stats.batches++;

@@ -4,3 +4,4 @@ export * from './partition.ts';
 export * from './wire.ts';
 export * from './record-id.ts';
 export * from './record-batch.ts';
+export * from './checked-records.ts';
