@@ -98,4 +98,20 @@ describe('store sink', () => {
     expect(await count('SELECT count() AS n FROM fleetline.records')).toBe(before + 500);
     await next.stop();
   }, 60_000);
+
+  it('gathers a backlog of small batches into few inserts (ClickHouse makes a part of each)', async () => {
+    const js = jetstream(nc);
+    const before = await count('SELECT count() AS n FROM fleetline.records');
+    // 450 one-record messages waiting: 100 per pull, so five pulls.
+    for (let i = 0; i < 450; i++) {
+      const r = { ...rec(20_000 + i), receivedAt: Date.now() };
+      await js.publish(inSubject(i % 4, DEFAULT_TENANT, r.deviceId), pack(r), { msgID: r.id });
+    }
+    const sink = new StoreSink(js, store, createLogger('sink', 'silent'), { batchSize: 500, maxWaitMs: 100 });
+    sink.start();
+    await expect.poll(() => count('SELECT count() AS n FROM fleetline.records'), { timeout: 15_000 }).toBe(before + 450);
+    // Pull by pull, that was five inserts.
+    expect(sink.stats.batches).toBeLessThanOrEqual(2);
+    await sink.stop();
+  }, 60_000);
 });

@@ -36,6 +36,12 @@ export interface SinkStats {
   storeUp: boolean;
 }
 
+/** A message pulled for the store, and what it holds (undefined: unreadable). */
+interface Pulled<T> {
+  m: JsMsg;
+  items: T[] | undefined;
+}
+
 interface Lane<T> {
   name: string;
   stream: string;
@@ -76,8 +82,18 @@ async function rowsOf<T, R>(items: readonly T[], row: (v: T) => R): Promise<R[]>
   return out;
 }
 
-/** Record batches pulled per insert: a few thousand records under load, at most 100,000 (MAX_BATCH_RECORDS each). */
+/** Record batches per pull: at most 100,000 records (MAX_BATCH_RECORDS each) arrive before we can look at them. */
 const RECORD_BATCHES_PER_PULL = 100;
+/**
+ * ClickHouse makes a part of every insert and merges parts in the background.
+ * At steady load a pull of 100 small batches (1-2 records each) was an insert
+ * of ~150 rows, 3-4 a second, and chDB's merges and insert pipelines took
+ * ~18 % of the platform's CPU (perf, steady 6,000 devices). Full pulls are
+ * now gathered into one insert of up to this many items, for at most
+ * GATHER_MS; a pull that comes back short (the backlog is drained) ends it.
+ */
+const ITEMS_PER_INSERT = 20_000;
+const GATHER_MS = 1000;
 
 const recordLane: Lane<TelemetryRecord> = {
   name: 'records',
@@ -202,21 +218,7 @@ export class StoreSink {
     while (!this.stopping) {
       try {
         consumer ??= await this.js.consumers.get(lane.stream, lane.consumer);
-        const msgs: JsMsg[] = [];
-        const expires = Math.max(1000, this.opts.maxWaitMs);
-        // A records message is a batch of up to hundreds of records: pull fewer of them. (Pulling by
-        // max_bytes would be the natural bound, but nats-server 2.9 stops such pulls at 100 messages and
-        // lets them run into missed heartbeats.)
-        const max = lane.table === 'records' ? RECORD_BATCHES_PER_PULL : this.opts.batchSize;
-        const iter = await consumer.fetch({ max_messages: max, expires });
-        try {
-          for await (const m of iter) msgs.push(m);
-        } catch (err) {
-          // A pull cut short (missed heartbeats on a starved machine, a NATS restart):
-          // what it did deliver is stored now rather than after ack_wait.
-          if (msgs.length === 0) throw err;
-          this.log.warn({ lane: lane.name, err: String((err as Error).message ?? err), delivered: msgs.length }, 'pull cut short; storing what it delivered');
-        }
+        const msgs = await this.gather(lane, consumer);
         if (msgs.length === 0) continue;
         await this.storeBatch(lane, msgs);
         backoff = 250;
@@ -232,7 +234,40 @@ export class StoreSink {
     }
   }
 
-  private async storeBatch<T>(lane: Lane<T>, msgs: JsMsg[]): Promise<void> {
+  /** Messages for one insert, read: full pulls gathered up to ITEMS_PER_INSERT items or GATHER_MS. */
+  private async gather<T>(lane: Lane<T>, consumer: Consumer): Promise<Pulled<T>[]> {
+    const msgs: Pulled<T>[] = [];
+    const expires = Math.max(1000, this.opts.maxWaitMs);
+    // A records message is a batch of up to hundreds of records: pull fewer of them. (Pulling by
+    // max_bytes would be the natural bound, but nats-server 2.9 stops such pulls at 100 messages and
+    // lets them run into missed heartbeats.)
+    const max = lane.table === 'records' ? RECORD_BATCHES_PER_PULL : this.opts.batchSize;
+    const started = this.now();
+    let items = 0;
+    while (true) {
+      const before = msgs.length;
+      const iter = await consumer.fetch({ max_messages: max, expires });
+      try {
+        for await (const m of iter) {
+          // Decoding a pull of thousands of records must not hold the main thread (adapters, API) for long.
+          await yieldIfDue();
+          const read = lane.parse(m.data);
+          msgs.push({ m, items: read });
+          items += read?.length ?? 0;
+        }
+      } catch (err) {
+        // A pull cut short (missed heartbeats on a starved machine, a NATS restart):
+        // what it did deliver is stored now rather than after ack_wait.
+        if (msgs.length === 0) throw err;
+        this.log.warn({ lane: lane.name, err: String((err as Error).message ?? err), delivered: msgs.length }, 'pull cut short; storing what it delivered');
+        return msgs;
+      }
+      const full = msgs.length - before >= max;
+      if (!full || items >= ITEMS_PER_INSERT || this.now() - started >= GATHER_MS || this.stopping) return msgs;
+    }
+  }
+
+  private async storeBatch<T>(lane: Lane<T>, pulled: Pulled<T>[]): Promise<void> {
     const t0 = performance.now();
     const items: T[] = [];
     const suspects: T[] = [];
@@ -240,10 +275,8 @@ export class StoreSink {
     const filter = this.filters[lane.table];
     // Until the filter knows what earlier runs stored lately, every id is a suspect.
     const lookUpAll = !(await this.preload(lane));
-    for (const m of msgs) {
-      // Decoding a pull of thousands of records must not hold the main thread (adapters, API) for long.
-      await yieldIfDue();
-      const vs = lane.parse(m.data);
+    const msgs = pulled.map((p) => p.m);
+    for (const { m, items: vs } of pulled) {
       if (vs === undefined) {
         this.log.error({ lane: lane.name, subject: m.subject, seq: m.seq }, 'unreadable payload skipped by the store');
         continue;
