@@ -23,7 +23,7 @@ process.on('unhandledRejection', (reason) => log.error({ err: String((reason as 
 try {
   const nc = await connectNats(data.natsUrl, 'fleetline-adapters');
   // Critical records' urgent copies on a connection of their own: never behind record batches in one TCP stream.
-  const urgentNc = await connectNats(data.natsUrl, 'fleetline-adapters-urgent');
+  const urgentNc = await connectNats(data.natsUrl, 'fleetline-adapters-urgent', { eagerWrites: true });
   const js = jetstream(nc);
   const registry = await new Kvm(js).open(BUCKET_REGISTRY);
   const listeners = await startListeners(data, js, registry, log, jetstream(urgentNc));

@@ -1,6 +1,6 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import './request-settle-patch.ts';
-import './write-coalesce-patch.ts';
+import { writeEagerly } from './write-coalesce-patch.ts';
 
 export class NatsConnectError extends Error {
   override readonly name = 'NatsConnectError';
@@ -17,9 +17,10 @@ export class NatsConnectError extends Error {
  * loop), then unlimited reconnects once we have been up: a NATS restart must
  * not take the platform down.
  */
-export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+export async function connectNats(url: string, name: string, opts: { eagerWrites?: boolean } = {}): Promise<NatsConnection> {
+  let nc: NatsConnection;
   try {
-    return await connect({
+    nc = await connect({
       servers: url,
       name,
       timeout: 5000,
@@ -32,4 +33,7 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
   } catch (err) {
     throw new NatsConnectError(url, err);
   }
+  // Alarms' connections write at once; every other one joins a turn's writes (write-coalesce-patch.ts).
+  if (opts.eagerWrites) writeEagerly(nc);
+  return nc;
 }

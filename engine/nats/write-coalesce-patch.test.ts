@@ -57,6 +57,20 @@ describe('write coalesce patch', () => {
     s.unsubscribe();
   });
 
+  it('leaves a connection that carries alarms writing at once', async () => {
+    const eager = await connectNats(nats.url, 'test-eager', { eagerWrites: true });
+    const writes = countWrites(eager);
+    for (let i = 0; i < 50; i++) {
+      eager.publish('coalesce.eager', String(i));
+      await Promise.resolve();
+      await Promise.resolve();
+    }
+    writes.stop();
+    // Each publish went out before the next microtask's: nothing waited for the turn.
+    expect(writes.n).toBeGreaterThanOrEqual(49);
+    await eager.drain();
+  });
+
   it('writes a large buffer at once instead of holding it for the turn', async () => {
     const writes = countWrites(pub);
     const big = new Uint8Array(40 * 1024);

@@ -29,7 +29,7 @@ const log = createLogger('urgent', data.logLevel);
 const post = (m: FromUrgentWorker) => parentPort?.postMessage(m);
 process.on('unhandledRejection', (reason) => log.error({ err: String((reason as Error)?.stack ?? reason) }, 'unhandled rejection (kept running)'));
 
-const nc = await connectNats(data.natsUrl, 'fleetline-urgent');
+const nc = await connectNats(data.natsUrl, 'fleetline-urgent', { eagerWrites: true });
 const js = jetstream(nc);
 const jsm = await jetstreamManager(nc);
 const runners = data.partitions.map((p) => new UrgentRunner(js, jsm, log, p));
