@@ -62,6 +62,13 @@ const throwingOnPoison: DeviceActorFactory = (t, d, o, s) => {
 const runner = () =>
   new PartitionRunner(nc, js, jsm, snapshots, log, { partition: 0, totalPartitions: 1, offlineAfterMs: 60_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 }, Date.now, throwingOnPoison);
 
+/** A runner on a clock the test moves, whose devices are offline after 1 s of silence. */
+function clockedRunner(): { r: PartitionRunner; clock: { ms: number } } {
+  const clock = { ms: Date.now() };
+  const opts = { partition: 0, totalPartitions: 1, offlineAfterMs: 1000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 };
+  return { r: new PartitionRunner(nc, js, jsm, snapshots, log, opts, () => clock.ms), clock };
+}
+
 async function until(pred: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -161,17 +168,12 @@ describe('partition runner', () => {
   });
 
   it('calls a device offline only for a silence it heard: not before the partition knows it has taken everything', async () => {
-    let clock = Date.now();
-    const r = new PartitionRunner(
-      nc, js, jsm, snapshots, log,
-      { partition: 0, totalPartitions: 1, offlineAfterMs: 1000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 },
-      () => clock,
-    );
+    const { r, clock } = clockedRunner();
     r.start();
     await publish(rec('quiet', 1));
     await until(async () => (await r.view(DEFAULT_TENANT, 'quiet' as DeviceId))?.position?.lat === 1);
     // The wall clock says 5 s of silence, but nothing tells the partition it is not behind.
-    clock += 5000;
+    clock.ms += 5000;
     await r.tickAll();
     expect((await r.view(DEFAULT_TENANT, 'quiet' as DeviceId))?.online).toBe(true);
     // The consumer is caught up: the silence was real.
@@ -182,12 +184,7 @@ describe('partition runner', () => {
   });
 
   it('hears the silence of a quiet partition while other partitions go on writing to the stream', async () => {
-    let clock = Date.now();
-    const r = new PartitionRunner(
-      nc, js, jsm, snapshots, log,
-      { partition: 0, totalPartitions: 1, offlineAfterMs: 1000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 },
-      () => clock,
-    );
+    const { r, clock } = clockedRunner();
     r.start();
     await publish(rec('hushed', 1));
     await until(async () => (await r.view(DEFAULT_TENANT, 'hushed' as DeviceId))?.position?.lat === 1);
@@ -200,7 +197,7 @@ describe('partition runner', () => {
     const ack = await js.publish(inSubject(1, other.tenantId, other.deviceId), pack(other), { msgID: other.id });
     // The server skips it on the consumer's next pull (about 15 s on nats-server 2.9): its delivered stream sequence passes ours.
     await until(async () => (await jsm.consumers.info(STREAM_IN, engineConsumerName(0))).delivered.stream_seq >= ack.seq, 60_000);
-    clock += 5000;
+    clock.ms += 5000;
     await r.refreshLag();
     await r.tickAll();
     expect((await r.view(DEFAULT_TENANT, 'hushed' as DeviceId))?.online).toBe(false);
