@@ -218,9 +218,9 @@ export class StoreSink {
     while (!this.stopping) {
       try {
         consumer ??= await this.js.consumers.get(lane.stream, lane.consumer);
-        const msgs = await this.gather(lane, consumer);
-        if (msgs.length === 0) continue;
-        await this.storeBatch(lane, msgs);
+        const pulled = await this.gather(lane, consumer);
+        if (pulled.length === 0) continue;
+        await this.storeBatch(lane, pulled);
         backoff = 250;
       } catch (err) {
         if (this.stopping) return;
@@ -236,7 +236,7 @@ export class StoreSink {
 
   /** Messages for one insert, read: full pulls gathered up to ITEMS_PER_INSERT items or GATHER_MS. */
   private async gather<T>(lane: Lane<T>, consumer: Consumer): Promise<Pulled<T>[]> {
-    const msgs: Pulled<T>[] = [];
+    const pulled: Pulled<T>[] = [];
     const expires = Math.max(1000, this.opts.maxWaitMs);
     // A records message is a batch of up to hundreds of records: pull fewer of them. (Pulling by
     // max_bytes would be the natural bound, but nats-server 2.9 stops such pulls at 100 messages and
@@ -245,25 +245,25 @@ export class StoreSink {
     const started = this.now();
     let items = 0;
     while (true) {
-      const before = msgs.length;
+      const before = pulled.length;
       const iter = await consumer.fetch({ max_messages: max, expires });
       try {
         for await (const m of iter) {
           // Decoding a pull of thousands of records must not hold the main thread (adapters, API) for long.
           await yieldIfDue();
           const read = lane.parse(m.data);
-          msgs.push({ m, items: read });
+          pulled.push({ m, items: read });
           items += read?.length ?? 0;
         }
       } catch (err) {
         // A pull cut short (missed heartbeats on a starved machine, a NATS restart):
         // what it did deliver is stored now rather than after ack_wait.
-        if (msgs.length === 0) throw err;
-        this.log.warn({ lane: lane.name, err: String((err as Error).message ?? err), delivered: msgs.length }, 'pull cut short; storing what it delivered');
-        return msgs;
+        if (pulled.length === 0) throw err;
+        this.log.warn({ lane: lane.name, err: String((err as Error).message ?? err), delivered: pulled.length }, 'pull cut short; storing what it delivered');
+        return pulled;
       }
-      const full = msgs.length - before >= max;
-      if (!full || items >= ITEMS_PER_INSERT || this.now() - started >= GATHER_MS || this.stopping) return msgs;
+      const full = pulled.length - before >= max;
+      if (!full || items >= ITEMS_PER_INSERT || this.now() - started >= GATHER_MS || this.stopping) return pulled;
     }
   }
 
@@ -275,7 +275,6 @@ export class StoreSink {
     const filter = this.filters[lane.table];
     // Until the filter knows what earlier runs stored lately, every id is a suspect.
     const lookUpAll = !(await this.preload(lane));
-    const msgs = pulled.map((p) => p.m);
     for (const { m, items: vs } of pulled) {
       if (vs === undefined) {
         this.log.error({ lane: lane.name, subject: m.subject, seq: m.seq }, 'unreadable payload skipped by the store');
@@ -298,14 +297,14 @@ export class StoreSink {
       await lane.insert(this.store, toInsert);
     } catch (err) {
       // Hand them back now (not after ack_wait), after a pause; the next try looks their ids up again.
-      for (const m of msgs) m.nak(1000);
+      for (const { m } of pulled) m.nak(1000);
       throw err;
     }
     // Duplicates too are remembered afresh: the same resend may come again, later than the filter would reach.
     for (const it of items) filter.add(lane.idOf(it));
     this.stats.lookedUp += suspects.length;
     this.stats.duplicatesSkipped += items.length - toInsert.length;
-    for (const m of msgs) m.ack();
+    for (const { m } of pulled) m.ack();
     this.stats.storeUp = true;
     this.stats.batches++;
     this.stats.lastBatchMs = performance.now() - t0;
