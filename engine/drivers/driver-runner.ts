@@ -8,6 +8,7 @@ import { STREAM_DRIVERS, driverPartitionFilter, outSubject } from '../nats/subje
 import { driversConsumerName, engineConsumerLimits } from '../nats/topology.ts';
 import { yieldIfDue } from '../scheduling/turn-budget.ts';
 import { rewindConsumer } from '../shard/rewind-consumer.ts';
+import { DeliveryOrder } from '../shard/delivery-order.ts';
 import { DriverSampleSchema, driverToken, type DriverSample } from './driver-sample.ts';
 
 /**
@@ -47,6 +48,7 @@ export class DriverRunner {
   private loop: Promise<void> | undefined;
   private flushing: Promise<void> = Promise.resolve();
   readonly stats = { drivers: 0, samples: 0, infringements: 0 };
+  private readonly order = new DeliveryOrder(() => driversConsumerName(this.partition));
 
   constructor(
     private readonly js: JetStreamClient,
@@ -70,6 +72,7 @@ export class DriverRunner {
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
+        this.order.reset();
         await rewindConsumer(this.jsm, STREAM_DRIVERS, driversConsumerName(this.partition), driverPartitionFilter(this.partition), engineConsumerLimits(this.snapshotEveryMs));
         const consumer = await this.js.consumers.get(STREAM_DRIVERS, driversConsumerName(this.partition));
         const messages = await consumer.consume({ max_messages: 256 });
@@ -108,6 +111,8 @@ export class DriverRunner {
   }
 
   private async handle(m: JsMsg): Promise<void> {
+    // A lost delivery ends the run (delivery-order.ts): nothing after it is acknowledged.
+    this.order.check(m);
     let sample: DriverSample;
     try {
       const r = DriverSampleSchema.safeParse(unpack(m.data));
@@ -165,7 +170,8 @@ export class DriverRunner {
         this.pending = acks.concat(this.pending);
         return;
       }
-      for (const m of acks) m.ack();
+      // Cumulative (rewind-consumer.ts): the newest acknowledges every sample before it.
+      acks.at(-1)?.ack();
     });
     return this.flushing;
   }

@@ -167,6 +167,41 @@ describe('partition runner', () => {
     await again.stop();
   });
 
+  it('acknowledges with one cumulative ack, never past a message whose device is still being woken', async () => {
+    // A snapshot store whose read of one device waits until the test lets it go.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    class SlowForOne extends SnapshotStore {
+      override async load(tenant: Parameters<SnapshotStore['load']>[0], device: DeviceId) {
+        if (device === 'sleepy') await gate;
+        return super.load(tenant, device);
+      }
+    }
+    const topology = await ensureTopology(nc, jsm, 1);
+    const r = new PartitionRunner(nc, js, jsm, new SlowForOne(topology.snapshots), log, { partition: 0, totalPartitions: 1, offlineAfterMs: 60_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 });
+    r.start();
+    const first = await publish(rec('early', 1));
+    await publish(rec('sleepy', 2));
+    await publish(rec('later-1', 3));
+    const last = await publish(rec('later-2', 4));
+    await until(async () => (await r.view(DEFAULT_TENANT, 'later-2' as DeviceId))?.position?.lat === 4);
+    await r.flush();
+    // 'later-*' are applied, but the message before them is not: only 'early' is acknowledged.
+    await until(async () => (await jsm.consumers.info(STREAM_IN, engineConsumerName(0))).ack_floor.stream_seq === first.seq);
+    const held = await jsm.consumers.info(STREAM_IN, engineConsumerName(0));
+    expect(held.config.ack_policy).toBe('all');
+    expect(held.num_ack_pending).toBe(3);
+    expect(r.stats.pendingAcks).toBe(3);
+
+    release();
+    await until(async () => (await r.view(DEFAULT_TENANT, 'sleepy' as DeviceId))?.position?.lat === 2);
+    await r.flush();
+    await until(async () => (await jsm.consumers.info(STREAM_IN, engineConsumerName(0))).ack_floor.stream_seq === last.seq);
+    expect((await jsm.consumers.info(STREAM_IN, engineConsumerName(0))).num_ack_pending).toBe(0);
+    expect(r.stats.pendingAcks).toBe(0);
+    await r.stop();
+  });
+
   it('calls a device offline only for a silence it heard: not before the partition knows it has taken everything', async () => {
     const { r, clock } = clockedRunner();
     r.start();

@@ -26,6 +26,7 @@ import { yieldIfDue } from '../scheduling/turn-budget.ts';
 import { PartitionHearing } from './partition-hearing.ts';
 import { rewindConsumer } from './rewind-consumer.ts';
 import { SnapshotStore } from './snapshot-store.ts';
+import { DeliveryOrder } from './delivery-order.ts';
 
 /**
  * One partition of FLEET_IN and the actors of its devices. The rules that make
@@ -89,6 +90,8 @@ interface LiveActor {
 interface Taken {
   m: JsMsg;
   remaining: number;
+  /** Every record applied (or dead-lettered) in a run that was not interrupted. */
+  handled: boolean;
 }
 
 /**
@@ -124,7 +127,7 @@ export interface PartitionStats {
   events: number;
   deadLetters: number;
   restarts: number;
-  /** Messages handled, waiting for the next snapshot flush to be acknowledged. */
+  /** Messages taken and not yet acknowledged (handled ones wait for the next snapshot flush). */
   pendingAcks: number;
   /** Records in the partition not yet applied: undelivered (estimated from the mean batch) plus taken and not yet handled. */
   lag: number;
@@ -146,8 +149,14 @@ class ActorFailure extends Error {
 
 export class PartitionRunner {
   private actors = new Map<string, LiveActor>();
-  /** Handled messages, in the order they completed; acknowledged by the next flush. */
-  private pending: JsMsg[] = [];
+  /**
+   * Messages taken and not yet acknowledged, in delivery order. The consumer
+   * acknowledges cumulatively (AckPolicy.All, rewind-consumer.ts): a flush
+   * acknowledges the newest message of the handled prefix, one ack for all of
+   * them; a message still waiting on a device being woken holds back those
+   * after it until it is handled.
+   */
+  private taken: Taken[] = [];
   private readonly failures = new Map<number, number>();
   /** Devices being woken (and the records that wait for them), chained so one device stays in order. */
   private readonly chains = new Map<string, Promise<void>>();
@@ -173,6 +182,7 @@ export class PartitionRunner {
    * messages it skipped, and a quiet partition never looked caught up.
    */
   private lastTakenDelivery = 0;
+  private readonly order = new DeliveryOrder(() => engineConsumerName(this.opts.partition));
   /** What this run has heard: offline is judged on it (partition-hearing.ts). */
   private hearing = new PartitionHearing(HEARING_GAP_MS);
   readonly stats: PartitionStats = {
@@ -222,6 +232,7 @@ export class PartitionRunner {
   }
 
   private rewind(): Promise<void> {
+    this.order.reset();
     return rewindConsumer(this.jsm, STREAM_IN, engineConsumerName(this.opts.partition), inPartitionFilter(this.opts.partition), engineConsumerLimits(this.opts.snapshotEveryMs));
   }
 
@@ -266,14 +277,24 @@ export class PartitionRunner {
    * stream order while others go on.
    */
   private take(m: JsMsg): Promise<unknown> {
+    try {
+      this.order.check(m);
+    } catch (err) {
+      // Never taken, so never acknowledged past: the rewind brings the lost ones back first.
+      this.failure ??= err as Error;
+      return Promise.resolve();
+    }
     const inbound = readInbound(m.data);
     this.stats.messages++;
     if (!inbound.ok) {
       this.deadLetter(m, undefined, m.data, inbound.reason);
-      this.pending.push(m);
+      this.taken.push({ m, remaining: 0, handled: true });
+      this.stats.pendingAcks = this.taken.length;
       return Promise.resolve();
     }
-    const taken: Taken = { m, remaining: inbound.records.length };
+    const taken: Taken = { m, remaining: inbound.records.length, handled: false };
+    this.taken.push(taken);
+    this.stats.pendingAcks = this.taken.length;
     this.stats.records += inbound.records.length;
     this.unhandled += inbound.records.length;
     for (const item of inbound.records) {
@@ -327,10 +348,7 @@ export class PartitionRunner {
 
   private done(taken: Taken): void {
     this.unhandled--;
-    if (--taken.remaining === 0 && !this.interrupted()) {
-      this.pending.push(taken.m);
-      this.stats.pendingAcks = this.pending.length;
-    }
+    if (--taken.remaining === 0 && !this.interrupted()) taken.handled = true;
   }
 
   /** Waits for every device being woken. */
@@ -347,7 +365,7 @@ export class PartitionRunner {
     for (const a of this.actors.values()) a.actor.stop();
     this.actors.clear();
     this.liveDirty.clear();
-    this.pending = [];
+    this.taken = [];
     this.unhandled = 0;
     // The rewind replays from the ack floor: nothing after it is heard again until it is taken again.
     this.lastTakenDelivery = 0;
@@ -529,8 +547,11 @@ export class PartitionRunner {
    * be acknowledged: a snapshot never gets ahead of what it derived.
    */
   private async saveThenAck(): Promise<void> {
-    const acks = this.pending;
-    this.pending = [];
+    // The handled prefix as it is now: records of later messages may be inside the snapshots too
+    // (their positions say so), but those messages are acknowledged by a later flush.
+    let prefix = 0;
+    while (prefix < this.taken.length && this.taken[prefix]!.handled) prefix++;
+    const acks = this.taken;
     const writes: { tenant: TenantId; device: DeviceId; bytes: Uint8Array; la: LiveActor; pos: number }[] = [];
     for (const la of this.actors.values()) {
       if (!la.dirty) continue;
@@ -539,7 +560,6 @@ export class PartitionRunner {
       la.dirty = false;
     }
     const giveBack = () => {
-      this.pending = acks.concat(this.pending);
       for (const w of writes) w.la.dirty = true;
     };
     await Promise.all([...this.outstanding]);
@@ -554,8 +574,13 @@ export class PartitionRunner {
       this.log.warn({ partition: this.opts.partition }, 'snapshot write failed; acknowledgements held back');
       return;
     }
-    for (const m of acks) m.ack();
-    this.stats.pendingAcks = this.pending.length;
+    // dropAll waits for this flush before it forgets what was taken: the prefix is still at the front.
+    if (prefix > 0 && acks === this.taken) {
+      const newest = this.taken[prefix - 1]!.m;
+      this.taken.splice(0, prefix);
+      newest.ack();
+    }
+    this.stats.pendingAcks = this.taken.length;
     this.stats.lastFlushAt = this.now();
   }
 

@@ -6,6 +6,12 @@ import { AckPolicy, DeliverPolicy, type JetStreamManager } from '@nats-io/jetstr
  * ack_wait, and after newer ones; rewinding gives them back first and in
  * order, which per-device (and per-driver) order depends on. Only the shard
  * that owns the partition does this.
+ *
+ * Acknowledgement is cumulative (AckPolicy.All): these consumers are read in
+ * order and acknowledged in order, so one ack per flush stands for every
+ * message before it, where explicit acks cost nats-server (and the shard) one
+ * message each. Being recreated at every start, a consumer made by an older
+ * version with explicit acks changes policy here too.
  */
 export async function rewindConsumer(
   jsm: JetStreamManager,
@@ -25,7 +31,7 @@ export async function rewindConsumer(
   await jsm.consumers.add(stream, {
     durable_name: name,
     filter_subject: filter,
-    ack_policy: AckPolicy.Explicit,
+    ack_policy: AckPolicy.All,
     ...(floor > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 } : { deliver_policy: DeliverPolicy.All }),
     ack_wait: limits.ackWaitMs * 1_000_000,
     // Poison handling is ours (dead-letter subject after N attempts), so the server never gives up on its own.

@@ -5,6 +5,7 @@ import { TelemetryRecordSchema, pack, unpack } from '../model/index.ts';
 import { STREAM_URGENT, outSubject, urgentPartitionFilter } from '../nats/subjects.ts';
 import { CONSUMER_LIMITS, urgentConsumerName } from '../nats/topology.ts';
 import { rewindConsumer } from './rewind-consumer.ts';
+import { DeliveryOrder } from './delivery-order.ts';
 
 /**
  * The urgent lane of one partition: critical records (panic, crash) arrive
@@ -21,6 +22,7 @@ export class UrgentRunner {
   private messages: { stop?: () => void } | undefined;
   private loop: Promise<void> | undefined;
   readonly stats = { alarms: 0 };
+  private readonly order = new DeliveryOrder(() => urgentConsumerName(this.partition));
 
   constructor(
     private readonly js: JetStreamClient,
@@ -36,12 +38,15 @@ export class UrgentRunner {
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
+        this.order.reset();
         await rewindConsumer(this.jsm, STREAM_URGENT, urgentConsumerName(this.partition), urgentPartitionFilter(this.partition), CONSUMER_LIMITS.engine);
         const consumer = await this.js.consumers.get(STREAM_URGENT, urgentConsumerName(this.partition));
         const messages = await consumer.consume({ max_messages: 64 });
         this.messages = messages;
         for await (const m of messages) {
           if (this.stopping) break;
+          // Acknowledged cumulatively: a lost delivery ends the run before anything after it is acked.
+          this.order.check(m);
           let parsed;
           try {
             parsed = TelemetryRecordSchema.safeParse(unpack(m.data));
