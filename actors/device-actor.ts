@@ -299,9 +299,7 @@ export class DeviceActor {
   /** Plain data (msgpack-able). Geofence geometry is not included: re-apply settings after a restore. */
   persisted(): Snapshot<unknown> {
     const p = deviceMachine.getPersistedSnapshot(this.snap) as unknown as { context: DeviceContext };
-    const config = persistableConfig(p.context.config);
-    if (config === p.context.config) return p as unknown as Snapshot<unknown>;
-    return { ...p, context: { ...p.context, config } } as unknown as Snapshot<unknown>;
+    return { ...p, context: { ...p.context, config: persistableConfig(p.context.config) } } as unknown as Snapshot<unknown>;
   }
 
   stop(): void {

@@ -9,6 +9,7 @@ import {
   parseDeviceSettings,
   parseGeofences,
   persistableConfig,
+  defaultConfig,
   reviveConfig,
 } from './device-settings.ts';
 import { DEPOT, TestDevice, driveEast, offset, rec } from './testing/record-kit.ts';
@@ -52,8 +53,12 @@ describe('device settings (pure)', () => {
     expect(a.geofences![0]!.bbox).toEqual([0, 0, 1, 1]);
     const p = persistableConfig(a);
     expect(p.geofences).toBeNull();
-    expect(p.settings).toEqual(a.settings);
-    expect(reviveConfig(JSON.parse(JSON.stringify(p)))).toBe(p);
+    // Only what differs from the defaults is written; reviving fills in the rest.
+    expect(p.settings).toEqual({ speedLimitKmh: 70 });
+    expect(reviveConfig(JSON.parse(JSON.stringify(p)))).toBe(deviceConfig(a.settings, null));
+    const plain = persistableConfig(defaultConfig());
+    expect(plain).toEqual({ settings: {}, geofences: [] });
+    expect(reviveConfig(JSON.parse(JSON.stringify(plain)))).toBe(defaultConfig());
   });
 });
 

@@ -244,19 +244,31 @@ export function reviveConfig(raw: unknown): DeviceConfig {
   return deviceConfig(settings.success ? settings.data : DEFAULT_SETTINGS, fences === null ? null : fences.success ? fences.data : null);
 }
 
-const persistable = new WeakMap<DeviceConfig, DeviceConfig>();
+/** A config as a snapshot stores it (msgpack): revived by reviveConfig. */
+export interface PersistedConfig {
+  /** Only the settings that differ from the defaults: the rest is filled in when it is revived. */
+  settings: Readonly<Partial<DeviceSettings>>;
+  /** [] for none; null when there were fences (their geometry is not kept: unknown until the shard re-sends it). */
+  geofences: [] | null;
+}
+
+const persisted = new WeakMap<DeviceConfig, PersistedConfig>();
+const NO_FENCES: [] = [];
 
 /**
- * The config as a snapshot stores it: settings kept, fence geometry dropped
- * (null = unknown until the shard re-sends it). Interned and cached, so
- * persisting costs nothing after the first time.
+ * The config as a snapshot stores it: settings that differ from the defaults,
+ * no fence geometry. Most devices run on defaults, whose ~570 B of msgpack
+ * were a quarter of every snapshot written to KV. Cached per (interned)
+ * config, so persisting costs nothing after the first time.
  */
-export function persistableConfig(config: DeviceConfig): DeviceConfig {
-  if (!config.geofences || config.geofences.length === 0) return config;
-  let p = persistable.get(config);
+export function persistableConfig(config: DeviceConfig): PersistedConfig {
+  let p = persisted.get(config);
   if (!p) {
-    p = deviceConfig(config.settings, null);
-    persistable.set(config, p);
+    const settings: Record<string, unknown> = {};
+    const defaults = DEFAULT_SETTINGS as Record<string, unknown>;
+    for (const [k, v] of Object.entries(config.settings)) if (JSON.stringify(v) !== JSON.stringify(defaults[k])) settings[k] = v;
+    p = Object.freeze({ settings: Object.freeze(settings) as Partial<DeviceSettings>, geofences: config.geofences && config.geofences.length === 0 ? NO_FENCES : null });
+    persisted.set(config, p);
   }
   return p;
 }
