@@ -28,6 +28,7 @@ import { AckPolicy, DeliverPolicy, jetstreamManager } from '@nats-io/jetstream';
 import { createLogger } from '../engine/log.ts';
 import { connectNats } from '../engine/nats/connect.ts';
 import { startManagedNats } from '../engine/nats/managed-server.ts';
+import { defaultNatsProcs } from '../engine/config/config.ts';
 import { encodeBatch } from '../adapters/ingest/batch-encoding.ts';
 import { MAX_BATCH_RECORDS } from '../engine/model/index.ts';
 import { STREAM_IN, inBatchSubject, inPartitionFilter, inSubject } from '../engine/nats/subjects.ts';
@@ -50,6 +51,8 @@ export interface CeilingOptions {
   /** Distinct payloads to cycle through. */
   samples: number;
   sync: 'always' | 'default';
+  /** GOMAXPROCS of its nats-server: the platform's managed server gets FLEET_NATS_PROCS (engine/config). */
+  natsProcs: number;
   /** Mean records per message (fractions alternate between the two nearest whole sizes). */
   recordsPerMessage: number;
   seed: number;
@@ -66,6 +69,7 @@ export const DEFAULT_CEILING: CeilingOptions = {
   batch: 256,
   samples: 5000,
   sync: 'always',
+  natsProcs: defaultNatsProcs(),
   recordsPerMessage: 1,
   seed: 1,
   mix: DEFAULT_MIX,
@@ -87,6 +91,8 @@ export interface CeilingResult {
   consumers: number;
   durationS: number;
   natsServer: string;
+  /** Its GOMAXPROCS. */
+  natsProcs: number;
   fsyncAlways: boolean;
   publishErrors: number;
   cpu: { process: number; natsServer: number; machine: number };
@@ -147,7 +153,7 @@ export async function measureCeiling(partial: Partial<CeilingOptions> = {}): Pro
   const o = { ...DEFAULT_CEILING, ...partial };
   const log = o.log ?? (() => undefined);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetline-ceiling-'));
-  const nats = await startManagedNats({ dataDir: dir, port: await freePort(), sync: o.sync, log: createLogger('ceiling-nats', 'warn') });
+  const nats = await startManagedNats({ dataDir: dir, port: await freePort(), sync: o.sync, procs: o.natsProcs, log: createLogger('ceiling-nats', 'warn') });
   const workers: Counter[] = [];
   try {
     const nc = await connectNats(nats.url, 'bench-ceiling');
@@ -225,6 +231,7 @@ export async function measureCeiling(partial: Partial<CeilingOptions> = {}): Pro
       durationS: Math.round(wall * 10) / 10,
       natsServer: nats.version,
       fsyncAlways: nats.syncAlways,
+      natsProcs: o.natsProcs,
       publishErrors: pub.errors,
       cpu: { process: usage['process']?.cores ?? 0, natsServer: usage['natsServer']?.cores ?? 0, machine: busy },
       rssBytes: { process: usage['process']?.rssBytes ?? 0, natsServer: usage['natsServer']?.rssBytes ?? 0 },

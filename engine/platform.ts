@@ -56,7 +56,7 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
     let managedNats: ManagedNats | undefined;
     let natsUrl = config.natsUrl;
     if (!natsUrl) {
-      managedNats = await startManagedNats({ dataDir: config.dataDir, port: config.natsPort, sync: config.natsSync, log });
+      managedNats = await startManagedNats({ dataDir: config.dataDir, port: config.natsPort, sync: config.natsSync, procs: config.natsProcs, log });
       stops.push(() => managedNats!.stop());
       natsUrl = managedNats.url;
     }

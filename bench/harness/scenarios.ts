@@ -232,10 +232,16 @@ async function prelude(o: ScenarioOptions, heapDevices: number, heapSeconds: num
   let ceiling: CeilingResult | undefined;
   if (o.ceilingS > 0) {
     o.log(`measuring the raw JetStream ceiling (${o.ceilingS} s)`);
-    ceiling = await measureCeiling({ durationS: o.ceilingS, warmupS: Math.min(2, o.ceilingS), partitions: o.partitions, consumers: o.shards, seed: o.seed, log: o.log });
+    ceiling = await measureCeiling({ durationS: o.ceilingS, warmupS: Math.min(2, o.ceilingS), partitions: o.partitions, consumers: o.shards, seed: o.seed, log: o.log, ...ceilingNats(o) });
   }
   const heap = heapDevices > 0 ? await measureActorHeap(heapDevices, heapSeconds, o.log) : null;
   return { ceiling, heap };
+}
+
+/** The ceiling's nats-server runs on as many cores as the platform's (FLEET_NATS_PROCS, or the same default). */
+function ceilingNats(o: ScenarioOptions): { natsProcs?: number } {
+  const procs = Number(o.platformEnv?.['FLEET_NATS_PROCS']);
+  return Number.isInteger(procs) && procs > 0 ? { natsProcs: procs } : {};
 }
 
 function platformEnv(o: ScenarioOptions): Record<string, string> {
@@ -539,6 +545,7 @@ async function matchCeiling(result: BenchResult, o: ScenarioOptions): Promise<Be
     seed: o.seed,
     recordsPerMessage: perMessage,
     log: o.log,
+    ...ceilingNats(o),
   });
   const { oneRecordPerMessage: _drop, ...single } = result.ceiling;
   result.ceiling = { ...batched, oneRecordPerMessage: single };

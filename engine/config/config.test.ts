@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, describeConfig, loadConfig } from './config.ts';
 
@@ -9,6 +10,9 @@ describe('config from the environment', () => {
     expect(c.shards).toBeGreaterThanOrEqual(1);
     expect(c.replayHoldPackets).toBe(256);
     expect(loadConfig({ FLEET_REPLAY_HOLD_PACKETS: '0' }).replayHoldPackets).toBe(0);
+    expect(c.natsProcs).toBe(Math.max(1, Math.floor(os.availableParallelism() / 2)));
+    expect(loadConfig({ FLEET_NATS_PROCS: '3' }).natsProcs).toBe(3);
+    expect(() => loadConfig({ FLEET_NATS_PROCS: '0' })).toThrow(/FLEET_NATS_PROCS/);
   });
 
   it('reads every variable by its contract name', () => {

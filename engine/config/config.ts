@@ -46,6 +46,7 @@ export const EnvSchema = z.object({
   FLEET_REPLAY_HOLD_PACKETS: z.coerce.number({ message: 'must be a whole number' }).int().min(0).max(1_000_000).default(256),
   FLEET_NATS_PORT: port(4222),
   FLEET_NATS_SYNC: z.enum(['always', 'default']).default('always'),
+  FLEET_NATS_PROCS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1024).optional(),
   FLEET_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   FLEET_SQL_MAX_ROWS: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
   FLEET_SQL_MAX_SECONDS: z.coerce.number().min(1).max(3600).default(30),
@@ -59,6 +60,9 @@ export const EnvSchema = z.object({
 });
 
 export type Env = z.infer<typeof EnvSchema>;
+
+/** FLEET_NATS_PROCS when unset: half the machine's cores, at least one. */
+export const defaultNatsProcs = (): number => Math.max(1, Math.floor(os.availableParallelism() / 2));
 
 export interface FleetConfig {
   dataDir: string;
@@ -85,6 +89,11 @@ export interface FleetConfig {
   replayHoldPackets: number;
   natsPort: number;
   natsSync: 'always' | 'default';
+  /**
+   * Cores the managed nats-server may run Go code on at once (GOMAXPROCS):
+   * half the machine by default, the rest is the platform's.
+   */
+  natsProcs: number;
   logLevel: Env['FLEET_LOG_LEVEL'];
   sqlMaxRows: number;
   sqlMaxSeconds: number;
@@ -149,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetConfig {
     replayHoldPackets: e.FLEET_REPLAY_HOLD_PACKETS,
     natsPort: e.FLEET_NATS_PORT,
     natsSync: e.FLEET_NATS_SYNC,
+    natsProcs: e.FLEET_NATS_PROCS ?? defaultNatsProcs(),
     logLevel: e.FLEET_LOG_LEVEL,
     sqlMaxRows: e.FLEET_SQL_MAX_ROWS,
     sqlMaxSeconds: e.FLEET_SQL_MAX_SECONDS,
