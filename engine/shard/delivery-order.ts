@@ -23,6 +23,11 @@ export class DeliveryGapError extends Error {
 export class DeliveryOrder {
   private last = 0;
 
+  /** Consumer sequence of the newest delivery taken in this run (0: none yet). */
+  get newest(): number {
+    return this.last;
+  }
+
   /** The consumer's name, for the error (a function: runners know it only once constructed). */
   constructor(private readonly consumer: () => string) {}
 

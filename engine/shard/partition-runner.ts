@@ -176,12 +176,12 @@ export class PartitionRunner {
   /** Records taken from the consumer and not yet handled. */
   private unhandled = 0;
   /**
-   * Consumer sequence of the newest delivery taken: the consumer is caught up
-   * when it delivered nothing past it. Not the stream sequence: a filtered
-   * consumer's delivered stream sequence moves past other partitions'
-   * messages it skipped, and a quiet partition never looked caught up.
+   * Deliveries taken, in consumer sequence (every one checked). Its newest is
+   * how the partition knows it is caught up: the consumer delivered nothing
+   * past it. Not the stream sequence: a filtered consumer's delivered stream
+   * sequence moves past other partitions' messages it skipped, and a quiet
+   * partition never looked caught up.
    */
-  private lastTakenDelivery = 0;
   private readonly order = new DeliveryOrder(() => engineConsumerName(this.opts.partition));
   /** What this run has heard: offline is judged on it (partition-hearing.ts). */
   private hearing = new PartitionHearing(HEARING_GAP_MS);
@@ -302,7 +302,6 @@ export class PartitionRunner {
       this.route(taken, item);
     }
     const info = m.info;
-    if (info.deliverySequence > this.lastTakenDelivery) this.lastTakenDelivery = info.deliverySequence;
     this.hearing.handled(info.timestampNanos / 1e6, this.now(), info.redelivered);
     return this.chains.size >= MAX_WAKING ? Promise.race(this.chains.values()) : Promise.resolve();
   }
@@ -368,7 +367,7 @@ export class PartitionRunner {
     this.taken = [];
     this.unhandled = 0;
     // The rewind replays from the ack floor: nothing after it is heard again until it is taken again.
-    this.lastTakenDelivery = 0;
+    this.order.reset();
     this.hearing = new PartitionHearing(HEARING_GAP_MS);
     this.stats.actors = 0;
     this.stats.pendingAcks = 0;
@@ -599,7 +598,7 @@ export class PartitionRunner {
       const pending = info.num_pending > Number.MAX_SAFE_INTEGER ? 0 : info.num_pending;
       const perMessage = this.stats.messages > 0 ? this.stats.records / this.stats.messages : 1;
       this.stats.lag = Math.round(pending * perMessage) + this.unhandled;
-      const allTaken = info.delivered.consumer_seq <= Math.max(this.lastTakenDelivery, info.ack_floor.consumer_seq);
+      const allTaken = info.delivered.consumer_seq <= Math.max(this.order.newest, info.ack_floor.consumer_seq);
       if (hearing === this.hearing && pending === 0 && allTaken && this.unhandled === 0 && this.chains.size === 0) {
         hearing.caughtUp(asked, this.now());
       }
