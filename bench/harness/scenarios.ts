@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../engine/config/config.ts';
 import { natsServerVersion, findNatsServer } from '../../engine/nats/managed-server.ts';
 import { measureCeiling, type CeilingResult } from '../ceiling.ts';
 import { Histogram, type LatencySummary } from '../histogram.ts';
@@ -238,10 +239,9 @@ async function prelude(o: ScenarioOptions, heapDevices: number, heapSeconds: num
   return { ceiling, heap };
 }
 
-/** The ceiling's nats-server runs on as many cores as the platform's (FLEET_NATS_PROCS, or the same default). */
-function ceilingNats(o: ScenarioOptions): { natsProcs?: number } {
-  const procs = Number(o.platformEnv?.['FLEET_NATS_PROCS']);
-  return Number.isInteger(procs) && procs > 0 ? { natsProcs: procs } : {};
+/** The ceiling's nats-server runs on as many cores as the platform's: FLEET_NATS_PROCS read as the platform reads it. */
+function ceilingNats(o: ScenarioOptions): { natsProcs: number } {
+  return { natsProcs: loadConfig({ FLEET_NATS_PROCS: o.platformEnv?.['FLEET_NATS_PROCS'] }).natsProcs };
 }
 
 function platformEnv(o: ScenarioOptions): Record<string, string> {

@@ -72,8 +72,7 @@ export class DriverRunner {
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        this.order.reset();
-        await rewindConsumer(this.jsm, STREAM_DRIVERS, driversConsumerName(this.partition), driverPartitionFilter(this.partition), engineConsumerLimits(this.snapshotEveryMs));
+        await rewindConsumer(this.jsm, STREAM_DRIVERS, driversConsumerName(this.partition), driverPartitionFilter(this.partition), engineConsumerLimits(this.snapshotEveryMs), this.order);
         const consumer = await this.js.consumers.get(STREAM_DRIVERS, driversConsumerName(this.partition));
         const messages = await consumer.consume({ max_messages: 256 });
         this.messages = messages;

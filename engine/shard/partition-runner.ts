@@ -232,8 +232,7 @@ export class PartitionRunner {
   }
 
   private rewind(): Promise<void> {
-    this.order.reset();
-    return rewindConsumer(this.jsm, STREAM_IN, engineConsumerName(this.opts.partition), inPartitionFilter(this.opts.partition), engineConsumerLimits(this.opts.snapshotEveryMs));
+    return rewindConsumer(this.jsm, STREAM_IN, engineConsumerName(this.opts.partition), inPartitionFilter(this.opts.partition), engineConsumerLimits(this.opts.snapshotEveryMs), this.order);
   }
 
   private async run(): Promise<void> {

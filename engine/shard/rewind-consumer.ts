@@ -1,4 +1,5 @@
 import { AckPolicy, DeliverPolicy, type JetStreamManager } from '@nats-io/jetstream';
+import type { DeliveryOrder } from './delivery-order.ts';
 
 /**
  * (Re)creates a partition's durable consumer starting right after its ack
@@ -19,7 +20,10 @@ export async function rewindConsumer(
   name: string,
   filter: string,
   limits: { ackWaitMs: number; maxAckPending: number },
+  /** The run's delivery check: the recreated consumer counts its deliveries from 1 again. */
+  order: DeliveryOrder,
 ): Promise<void> {
+  order.reset();
   let floor = 0;
   try {
     const info = await jsm.consumers.info(stream, name);

@@ -38,8 +38,7 @@ export class UrgentRunner {
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        this.order.reset();
-        await rewindConsumer(this.jsm, STREAM_URGENT, urgentConsumerName(this.partition), urgentPartitionFilter(this.partition), CONSUMER_LIMITS.engine);
+        await rewindConsumer(this.jsm, STREAM_URGENT, urgentConsumerName(this.partition), urgentPartitionFilter(this.partition), CONSUMER_LIMITS.engine, this.order);
         const consumer = await this.js.consumers.get(STREAM_URGENT, urgentConsumerName(this.partition));
         const messages = await consumer.consume({ max_messages: 64 });
         this.messages = messages;
