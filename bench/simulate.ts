@@ -12,7 +12,7 @@
  * summary at the end (Ctrl-C drains and stops).
  */
 import { Histogram } from './histogram.ts';
-import { UsageError, intList, num, openFileLimits, parseFlags, port } from './harness/args.ts';
+import { UsageError, num, openFileLimits, parseFlags, port } from './harness/args.ts';
 import { DEFAULT_DEAD_ZONES, DEFAULT_MIX, parseMix, type FleetOptions } from './simulator/fleet.ts';
 import { SimulatorRunner, type RunnerOptions } from './simulator/runner.ts';
 import type { HistogramSet } from './simulator/stats.ts';
@@ -37,7 +37,6 @@ export const SIMULATE_FLAGS = {
   key: { type: 'string' },
   ws: { type: 'string' },
   nats: { type: 'string' },
-  'live-partitions': { type: 'string' },
   'sql-probes': { type: 'string' },
   'sql-every-ms': { type: 'string' },
   'ack-timeout': { type: 'string' },
@@ -70,7 +69,6 @@ const HELP = `npm run simulate -- --devices N [flags]
   --key K                admin key: time the WebSocket /v1/live and poll SQL for queryability
   --ws on|off            watch the WebSocket (default on when --key is given)
   --nats URL             time actor live pushes and derived alarm events on this NATS
-  --live-partitions L    only these partitions' live pushes (e.g. 0-15; default all)
   --sql-probes N         probe devices polled in ClickHouse (default 8, 0 = off)
   --sql-every-ms MS      SQL poll period (default 500)
   --ack-timeout S        device waits this long for an answer before resending (default 30)
@@ -152,7 +150,7 @@ export function parseSimulateArgs(argv: string[], now = Date.now()): SimulateCon
     osmandSockets: num('osmand-sockets', v['osmand-sockets'], Math.max(1, Math.min(1024, Math.ceil(devices * mix.osmand))), { min: 1, int: true }),
     heartbeatEveryS: num('heartbeat-every', v['heartbeat-every'], 180, { min: 1 }),
     ...(useWs ? { ws: { url: `ws://${host}:${httpPort}/v1/live?key=${encodeURIComponent(key!)}` } } : {}),
-    ...(v.nats ? { nats: { url: v.nats, ...(v['live-partitions'] ? { livePartitions: intList('live-partitions', v['live-partitions']) } : {}) } } : {}),
+    ...(v.nats ? { nats: { url: v.nats } } : {}),
     ...(key && sqlProbes > 0 ? { sql: { url: `http://${host}:${httpPort}/v1/sql`, key, probes: sqlProbes, everyMs: num('sql-every-ms', v['sql-every-ms'], 500, { min: 50 }) } } : {}),
   };
   return {

@@ -280,11 +280,6 @@ function sessionFiles(o: ScenarioOptions, suffix = ''): { platformLogFile?: stri
   };
 }
 
-function livePartitions(o: ScenarioOptions): string | undefined {
-  // Time actor pushes on a quarter of the partitions: enough samples, a quarter of the decoding cost.
-  return o.partitions >= 8 ? `0-${Math.max(0, Math.floor(o.partitions / 4) - 1)}` : undefined;
-}
-
 /** smoke and steady: realistic intervals, warm up, measure, drain. */
 async function steadyLike(scenario: Scenario, o: ScenarioOptions, defaults: { devices: number; durationS: number; warmupS: number; settleMaxS: number; alarmsPerMin?: number; deadZones?: number }): Promise<BenchResult> {
   const startedAt = new Date();
@@ -299,7 +294,6 @@ async function steadyLike(scenario: Scenario, o: ScenarioOptions, defaults: { de
     rateScale: o.rateScale ?? 1,
     ...(defaults.alarmsPerMin !== undefined ? { alarmsPerMin: defaults.alarmsPerMin } : {}),
     ...(defaults.deadZones !== undefined ? { deadZones: defaults.deadZones } : {}),
-    ...(livePartitions(o) ? { livePartitions: livePartitions(o)! } : {}),
   };
   const session = await BenchSession.start({ platformEnv: platformEnv(o), sim, log: o.log, ...sessionFiles(o) });
   try {
@@ -336,7 +330,6 @@ async function reconnectStorm(o: ScenarioOptions): Promise<BenchResult> {
     alarmsPerMin,
     deadZones: 0,
     storm: { devices: stormDevices, atS: warmupS, backlogS: o.backlogS ?? 3600 },
-    ...(livePartitions(o) ? { livePartitions: livePartitions(o)! } : {}),
   };
   notes.push(
     `${stormDevices} devices come back at ${warmupS} s, each with ${((o.backlogS ?? 3600) / 60).toFixed(0)} minutes of records buffered; ${alarmDevices} other devices stay in coverage and raise ${alarmsPerMin} panic/crash alarms a minute`,
@@ -415,7 +408,6 @@ async function peak(o: ScenarioOptions): Promise<BenchResult> {
     // The warm-up runs at the first step's rate: at a higher one it would leave a backlog the first step drains.
     rateScale: o.rateScale ?? 1,
     deadZones: 0.005,
-    ...(livePartitions(o) ? { livePartitions: livePartitions(o)! } : {}),
   };
   const session = await BenchSession.start({ platformEnv: platformEnv(o), sim, log: o.log, ...sessionFiles(o) });
   try {
@@ -488,8 +480,7 @@ async function scale(o: ScenarioOptions): Promise<BenchResult> {
       mix: fitMix(devices, o.mix ?? DEFAULT_MIX, notes),
       seed: o.seed,
       rateScale: o.rateScale ?? 1,
-      ...(livePartitions(o) ? { livePartitions: livePartitions(o)! } : {}),
-    };
+      };
     o.log(`scale: ${devices} devices`);
     const session = await BenchSession.start({ platformEnv: platformEnv(o), sim, log: o.log, ...sessionFiles(o, `-${devices}`) });
     try {

@@ -35,8 +35,6 @@ export interface SimSettings {
   alarmsPerMin?: number;
   deadZones?: number;
   storm?: { devices: number; atS: number; backlogS: number };
-  /** Partitions whose actor pushes are timed (undefined: all). */
-  livePartitions?: string;
   sqlProbes?: number;
   extraArgs?: string[];
 }
@@ -217,7 +215,6 @@ export class BenchSession {
       '--rate-scale', String(s.rateScale),
       '--key', p.key,
       '--nats', `nats://127.0.0.1:${p.ports.nats}`,
-      ...(s.livePartitions ? ['--live-partitions', s.livePartitions] : []),
       ...(s.alarmsPerMin !== undefined ? ['--alarms-per-min', String(s.alarmsPerMin)] : []),
       ...(s.deadZones !== undefined ? ['--dead-zones', String(s.deadZones)] : []),
       ...(s.sqlProbes !== undefined ? ['--sql-probes', String(s.sqlProbes)] : []),

@@ -9,8 +9,8 @@ import { now, type SimStats } from './stats.ts';
 /**
  * The simulator's eyes on the far side of the platform, each optional:
  * - the WebSocket `/v1/live` fleet subscription (what a live map sees),
- * - NATS: actors' live-state pushes (`fleet.live.>`, optionally a sample of
- *   partitions) and derived alarm events (`fleet.out.*.alarm_panic|crash.*`),
+ * - NATS: actors' live-state pushes (`fleet.live.>`) and derived alarm events
+ *   (`fleet.out.*.alarm_panic|crash.*`),
  * - SQL polls for a few probe devices (when a record became queryable).
  * Each matches what it sees to the device's record by (device id, device
  * time) and times it from the record's transmission.
@@ -105,8 +105,6 @@ export class NatsObserver {
     private readonly url: string,
     private readonly lookup: Lookup,
     private readonly stats: SimStats,
-    /** Partitions whose live pushes are timed; undefined = all. */
-    private readonly livePartitions: number[] | undefined,
     private readonly onError: (msg: string) => void,
     /** `/v1/live` with a key: alarm events are also timed where an operator sees them. */
     private readonly alarmWsUrl?: string,
@@ -115,10 +113,9 @@ export class NatsObserver {
   async start(): Promise<void> {
     const nc = await connect({ servers: this.url, name: 'fleetline-bench-observer', maxReconnectAttempts: -1 });
     this.nc = nc;
-    // Shards push `{ views }` on fleet.live.<tenant>.<partition>; older ones pushed one view per device one level deeper.
-    const liveSubjects = this.livePartitions ? this.livePartitions.flatMap((p) => [`fleet.live.*.${p}`, `fleet.live.*.${p}.>`]) : ['fleet.live.>'];
-    for (const subject of liveSubjects) {
-      const sub = nc.subscribe(subject);
+    // Shards push `{ views }` on fleet.live.<tenant>.<source>; older ones pushed one view per device, one message each.
+    {
+      const sub = nc.subscribe('fleet.live.>');
       void (async () => {
         for await (const m of sub) {
           const t = now();

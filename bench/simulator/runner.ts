@@ -29,7 +29,7 @@ export interface RunnerOptions {
   /** GT06 heartbeat period before the rate scale (s). */
   heartbeatEveryS: number;
   ws?: { url: string };
-  nats?: { url: string; livePartitions?: number[] };
+  nats?: { url: string };
   sql?: { url: string; key: string; probes: number; everyMs: number };
   log: (msg: string) => void;
 }
@@ -98,7 +98,7 @@ export class SimulatorRunner {
       await this.ws.start();
     }
     if (o.nats) {
-      this.nats = new NatsObserver(o.nats.url, lookup, this.stats, o.nats.livePartitions, o.log, o.ws?.url);
+      this.nats = new NatsObserver(o.nats.url, lookup, this.stats, o.log, o.ws?.url);
       await this.nats.start();
     }
     if (o.sql && o.sql.probes > 0) {

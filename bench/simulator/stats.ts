@@ -11,7 +11,7 @@ import type { SimProtocol } from './device.ts';
  *   acknowledgement (HTTP 200, Teltonika record count, GT06 heartbeat/alarm
  *   answer). GT06 positions are not answered one by one and are left out.
  * - deviceToActor: a live record's transmission to its actor's live-state
- *   push on NATS (`fleet.live.>`, a sample of partitions).
+ *   push on NATS (`fleet.live.>`).
  * - deviceToWs: a live record's transmission to its position arriving on the
  *   WebSocket `/v1/live` fleet subscription.
  * - deviceToQueryable: a probe device's live record's transmission to the

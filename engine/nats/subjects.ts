@@ -38,11 +38,13 @@ export const outSubject = (tenant: TenantId, type: string, device: DeviceId) =>
   `fleet.out.${tenant}.${eventKindToken(type)}.${device}`;
 
 /** Live device state pushes (core NATS, not persisted): fan-out to WebSocket nodes. */
-export const liveSubject = (tenant: TenantId, partition: number, device: DeviceId) =>
-  `fleet.live.${tenant}.${partition}.${device}`;
 export const LIVE_ALL = 'fleet.live.>';
-/** Live views of one partition's devices of one tenant that changed since the last push: `{ views: DeviceView[] }`. */
-export const liveBatchSubject = (tenant: TenantId, partition: number) => `fleet.live.${tenant}.${partition}`;
+/**
+ * Live views of one tenant's devices that changed since the last push, from
+ * one shard (`source`): `{ views: DeviceView[] }`. Readers take the device
+ * from each view, never from the subject.
+ */
+export const liveBatchSubject = (tenant: TenantId, source: string) => `fleet.live.${tenant}.${source}`;
 
 /** Request/reply to the shard that owns a device, for its live state. */
 export const querySubject = (partition: number, tenant: TenantId, device: DeviceId) =>

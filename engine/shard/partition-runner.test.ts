@@ -60,13 +60,13 @@ const throwingOnPoison: DeviceActorFactory = (t, d, o, s) => {
 };
 
 const runner = () =>
-  new PartitionRunner(nc, js, jsm, snapshots, log, { partition: 0, totalPartitions: 1, offlineAfterMs: 60_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 }, Date.now, throwingOnPoison);
+  new PartitionRunner(js, jsm, snapshots, log, { partition: 0, totalPartitions: 1, offlineAfterMs: 60_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 }, Date.now, throwingOnPoison);
 
 /** A runner on a clock the test moves, whose devices are offline after 1 s of silence. */
 function clockedRunner(): { r: PartitionRunner; clock: { ms: number } } {
   const clock = { ms: Date.now() };
   const opts = { partition: 0, totalPartitions: 1, offlineAfterMs: 1000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 };
-  return { r: new PartitionRunner(nc, js, jsm, snapshots, log, opts, () => clock.ms), clock };
+  return { r: new PartitionRunner(js, jsm, snapshots, log, opts, () => clock.ms), clock };
 }
 
 async function until(pred: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {
@@ -182,7 +182,7 @@ describe('partition runner', () => {
       }
     }
     const topology = await ensureTopology(nc, jsm, 1);
-    const r = new PartitionRunner(nc, js, jsm, new SlowForOne(topology.snapshots), log, { partition: 0, totalPartitions: 1, offlineAfterMs: 60_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 });
+    const r = new PartitionRunner(js, jsm, new SlowForOne(topology.snapshots), log, { partition: 0, totalPartitions: 1, offlineAfterMs: 60_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 });
     r.start();
     const first = await publish(rec('early', 1));
     await publish(rec('sleepy', 2));

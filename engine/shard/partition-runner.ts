@@ -1,5 +1,5 @@
 import { type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import { headers, type NatsConnection } from '@nats-io/transport-node';
+import { headers } from '@nats-io/transport-node';
 import type { Snapshot } from 'xstate';
 import { isSilent } from '../../actors/connectivity.ts';
 import { DeviceActor } from '../../actors/device-actor.ts';
@@ -20,7 +20,7 @@ import {
   type TelemetryRecord,
   type TenantId,
 } from '../model/index.ts';
-import { STREAM_IN, deadLetterSubject, driverSubject, inPartitionFilter, liveBatchSubject, outSubject, parsePartitionedSubject } from '../nats/subjects.ts';
+import { STREAM_IN, deadLetterSubject, driverSubject, inPartitionFilter, outSubject, parsePartitionedSubject } from '../nats/subjects.ts';
 import { engineConsumerLimits, engineConsumerName } from '../nats/topology.ts';
 import { yieldIfDue } from '../scheduling/turn-budget.ts';
 import { PartitionHearing } from './partition-hearing.ts';
@@ -190,7 +190,6 @@ export class PartitionRunner {
   };
 
   constructor(
-    private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly snapshots: SnapshotStore,
@@ -461,21 +460,18 @@ export class PartitionRunner {
   }
 
   /**
-   * Live views of the devices that changed since the last push, one core NATS
-   * message per tenant (`fleet.live.<tenant>.<partition>`): a device reporting
-   * several times between two pushes is sent once, with its newest state.
+   * Live views of the devices that changed since the last call, added to
+   * `into` by tenant: a device reporting several times between two pushes is
+   * sent once, with its newest state. The shard sends them (live-push.ts).
    */
-  pushLive(): void {
-    if (this.liveDirty.size === 0) return;
-    const byTenant = new Map<string, DeviceView[]>();
+  takeLiveViews(into: Map<TenantId, DeviceView[]>): void {
     for (const la of this.liveDirty) {
       const tenant = la.actor.context.tenantId;
-      let views = byTenant.get(tenant);
-      if (!views) byTenant.set(tenant, (views = []));
+      let views = into.get(tenant);
+      if (!views) into.set(tenant, (views = []));
       views.push(la.actor.view());
     }
     this.liveDirty.clear();
-    for (const [tenant, views] of byTenant) this.nc.publish(liveBatchSubject(tenant as TenantId, this.opts.partition), pack({ views }));
   }
 
   private deadLetter(m: JsMsg, index: number | undefined, payload: Uint8Array, reason: string): void {
@@ -678,6 +674,5 @@ export class PartitionRunner {
     await Promise.race([this.loop, new Promise((r) => setTimeout(r, 2000))]);
     await this.settle();
     await this.flush();
-    this.pushLive();
   }
 }

@@ -11,6 +11,7 @@ import { BUCKET_DRIVERS, BUCKET_GEOFENCES, BUCKET_REGISTRY, BUCKET_SNAPSHOTS, dr
 import { loopDelaySinceLastRead } from '../scheduling/loop-delay.ts';
 import { BULK_NICE, setThreadNice } from '../scheduling/thread-priority.ts';
 import { deviceFastPath, internedShapes } from '../../actors/device-actor.ts';
+import { pushLiveViews } from './live-push.ts';
 import { PartitionRunner } from './partition-runner.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 import type { FromWorker, ShardWorkerData, ToWorker } from './worker-protocol.ts';
@@ -26,6 +27,8 @@ const data = workerData as ShardWorkerData;
 setThreadNice(BULK_NICE);
 /** Coalescing window of live views (device -> WebSocket latency budget: a few hundred ms end to end). */
 const LIVE_PUSH_EVERY_MS = 25;
+/** This shard's name on the live subjects. */
+const liveSource = `shard-${data.shard}`;
 const log = createLogger(`shard-${data.shard}`, data.logLevel);
 const post = (m: FromWorker) => parentPort?.postMessage(m);
 // As on the main thread: a stray library rejection is logged; unacknowledged records are safe either way.
@@ -41,7 +44,7 @@ const settings = new SettingsSource(await kvm.open(BUCKET_REGISTRY), await kvm.o
 
 const runners = new Map<number, PartitionRunner>();
 for (const p of data.partitions) {
-  const r = new PartitionRunner(nc, js, jsm, snapshots, log, {
+  const r = new PartitionRunner(js, jsm, snapshots, log, {
     partition: p,
     totalPartitions: data.totalPartitions,
     offlineAfterMs: data.offlineAfterMs,
@@ -135,9 +138,7 @@ function flushOne(): void {
 const timers = [
   setInterval(flushOne, Math.max(10, Math.floor(data.snapshotEveryMs / Math.max(1, flushOrder.length)))),
   // Live views go out coalesced: a device reporting twice within this interval is pushed once.
-  setInterval(() => {
-    for (const r of runners.values()) r.pushLive();
-  }, LIVE_PUSH_EVERY_MS),
+  setInterval(() => pushLiveViews(nc, liveSource, runners.values()), LIVE_PUSH_EVERY_MS),
   setInterval(() => {
     for (const r of runners.values()) void r.tickAll().catch((err: unknown) => log.warn({ err: String(err) }, 'tick failed'));
   }, Math.max(250, Math.min(5000, data.offlineAfterMs / 4))),
@@ -155,6 +156,7 @@ parentPort?.on('message', (m: ToWorker) => {
     for (const s of subs) s.unsubscribe();
     settings.stop();
     await Promise.all([...runners.values(), ...driverRunners.values()].map((r) => r.stop()));
+    pushLiveViews(nc, liveSource, runners.values());
     post({ type: 'stats', stats: stats() });
     await nc.drain().catch(() => undefined);
     post({ type: 'stopped', shard: data.shard });
