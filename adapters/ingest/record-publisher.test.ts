@@ -6,7 +6,7 @@ import type { DerivedEvent } from '../../actors/derived-event.ts';
 import { connectNats } from '../../engine/nats/connect.ts';
 import { STREAM_EVENTS, STREAM_IN, STREAM_URGENT } from '../../engine/nats/subjects.ts';
 import { ensureTopology } from '../../engine/nats/topology.ts';
-import { DEFAULT_TENANT, RECORD_SCHEMA_FINGERPRINT, pack, partitionOf, readInbound, unpack, type DeviceId, type TelemetryRecord } from '../../engine/model/index.ts';
+import { DEFAULT_TENANT, RECORD_SCHEMA_FINGERPRINT, pack, readInbound, unpack, type DeviceId, type TelemetryRecord } from '../../engine/model/index.ts';
 import { startTestNats, type TestNats } from '../../engine/testing/nats-server.ts';
 import { normalizeRecord } from './normalize.ts';
 import { RecordPublisher } from './record-publisher.ts';
@@ -80,37 +80,6 @@ describe('record publisher', () => {
     for (const d of devices) {
       expect(stored.filter((s) => s.record.deviceId === d).map((s) => s.record.id)).toEqual(sent.get(d));
     }
-    p.close();
-  });
-
-  it('holds records for the linger window, then sends every waiting partition together, one message each', async () => {
-    const from = (await jsm.streams.info(STREAM_IN)).state.last_seq + 1;
-    const lingerMs = 300;
-    const p = new RecordPublisher(js, { partitions: PARTITIONS, lingerMs });
-    // Two devices of different partitions (the partition is a hash of the id).
-    const [a, b] = ['linger-0', 'linger-1', 'linger-2', 'linger-3', 'linger-4', 'linger-5'].reduce<string[]>((pair, d) => {
-      if (pair.length < 2 && !pair.some((x) => partitionOf(DEFAULT_TENANT, x as DeviceId, PARTITIONS) === partitionOf(DEFAULT_TENANT, d as DeviceId, PARTITIONS))) pair.push(d);
-      return pair;
-    }, []);
-    const started = performance.now();
-    const first = p.publish([rec(a!)]);
-    await new Promise((r) => setTimeout(r, 100));
-    const later = [p.publish([rec(a!)]), p.publish([rec(b!)])];
-    await Promise.all([first, ...later]);
-    // Not before the window: nothing was sent for the first record alone.
-    expect(performance.now() - started).toBeGreaterThanOrEqual(lingerMs - 20);
-    expect(p.stats.batches).toBe(2);
-    const stored = await streamRecords(from);
-    const seqOf = (d: string) => [...new Set(stored.filter((s) => s.record.deviceId === d).map((s) => s.seq))];
-    expect(seqOf(a!)).toHaveLength(1);
-    expect(seqOf(b!)).toHaveLength(1);
-    p.close();
-  });
-
-  it('sends a full batch at once, without waiting for the window', async () => {
-    const p = new RecordPublisher(js, { partitions: PARTITIONS, lingerMs: 600_000, maxRecords: 3 });
-    expect(await p.publish([rec('full'), rec('full'), rec('full')])).toEqual({ stored: 3, duplicates: 0 });
-    expect(p.stats.batches).toBe(1);
     p.close();
   });
 

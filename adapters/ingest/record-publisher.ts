@@ -28,13 +28,9 @@ export interface PublishOutcome {
 export interface PublisherOptions {
   partitions: number;
   /**
-   * Longest a record waits for others before its batch goes to JetStream.
-   * Every lane's waiting batch goes out together at the end of the window
-   * (0: at the end of the current I/O phase). Each JetStream message costs
-   * the whole path (publish, its ack, a delivery to the engine and one to
-   * the store, acks, a live view) about four times what a record inside it
-   * costs, and at 20,000 devices over 64 partitions a partition hears a
-   * frame every ~50 ms: without waiting, nearly every frame was a message.
+   * Least time between the starts of two batches of one partition. Under load
+   * it is what makes batches grow (records wait for the partition's next
+   * batch); a record reaching an idle partition goes out at once.
    */
   lingerMs: number;
   maxRecords: number;
@@ -51,7 +47,7 @@ export interface PublisherOptions {
 }
 
 export const DEFAULT_PUBLISHER: Omit<PublisherOptions, 'partitions'> = {
-  lingerMs: 40,
+  lingerMs: 10,
   maxRecords: 500,
   maxBytes: 512 * 1024,
   timeoutMs: 5000,
@@ -90,8 +86,6 @@ interface Batch {
   waiters: Set<Waiter>;
   /** Every record inside was checked by the schema here (normalize.ts): readers need not check it again. */
   checked: boolean;
-  /** Its linger window is over: it goes as soon as the lane has room. */
-  due: boolean;
 }
 
 /** The records of one partition and tenant on their way to JetStream, in order. */
@@ -100,12 +94,14 @@ interface Lane {
   open: Batch | undefined;
   sealed: Batch[];
   inFlight: number;
+  lastStart: number;
+  timer: NodeJS.Timeout | undefined;
 }
 
 const MAX_EARLY_URGENT = 10_000;
 const EARLY_URGENT_KEEP_MS = 60_000;
 
-const emptyBatch = (): Batch => ({ payloads: [], ids: [], bytes: ENVELOPE_OVERHEAD, waiters: new Set(), checked: true, due: false });
+const emptyBatch = (): Batch => ({ payloads: [], ids: [], bytes: ENVELOPE_OVERHEAD, waiters: new Set(), checked: true });
 
 /**
  * Batch ids: a random prefix drawn once per process and a counter. Unique
@@ -121,19 +117,14 @@ const nextBatchId = () => `${BATCH_ID_PREFIX}${(++batchCounter).toString(36)}`;
  * the adapter answers the device after this, never before.
  *
  * Records of one partition and tenant share a batch (one JetStream message,
- * engine/model/record-batch.ts), held up to lingerMs for others to join. A
- * lane keeps one batch in flight (two when full ones are waiting), so
- * per-device order in the stream is the order the adapter took the records.
- * Critical records also go alone to the urgent lane at once, so their alarms
- * neither wait for the window nor queue behind any backlog.
+ * engine/model/record-batch.ts). A lane keeps one batch in flight (two when
+ * full ones are waiting), so per-device order in the stream is the order the
+ * adapter took the records. Critical records also go alone to the urgent
+ * lane, so their alarms overtake any backlog.
  */
 export class RecordPublisher {
   private readonly opts: PublisherOptions;
   private readonly lanes = new Map<string, Lane>();
-  /** Lanes with a batch waiting for the current linger window to end. */
-  private readonly lingering = new Set<Lane>();
-  private windowTimer: NodeJS.Timeout | undefined;
-  /** Lanes with a full batch: they go at the end of the current I/O phase, without waiting for the window. */
   private readonly ready = new Set<Lane>();
   private flushScheduled = false;
   private readonly recent: RecentIdFilter;
@@ -147,6 +138,7 @@ export class RecordPublisher {
   constructor(
     private readonly js: JetStreamClient,
     options: number | (Partial<PublisherOptions> & { partitions: number; urgentJs?: JetStreamClient }),
+    private readonly now: () => number = Date.now,
   ) {
     this.urgentJs = (typeof options === 'object' && options.urgentJs) || js;
     const { urgentJs: _urgent, ...rest } = typeof options === 'number' ? { partitions: options, urgentJs: undefined } : options;
@@ -195,19 +187,19 @@ export class RecordPublisher {
     const key = `${partition}.${tenant}`;
     let lane = this.lanes.get(key);
     if (!lane) {
-      lane = { subject: inBatchSubject(partition, tenant), open: undefined, sealed: [], inFlight: 0 };
+      lane = { subject: inBatchSubject(partition, tenant), open: undefined, sealed: [], inFlight: 0, lastStart: 0, timer: undefined };
       this.lanes.set(key, lane);
     }
     return lane;
   }
 
   private add(lane: Lane, id: string, payload: Buffer, w: Waiter, checked: boolean): void {
-    if (lane.open && lane.open.bytes + payload.length > this.opts.maxBytes) this.seal(lane);
     let b = lane.open;
-    if (!b) {
-      b = lane.open = emptyBatch();
-      this.linger(lane);
+    if (b && (b.payloads.length >= this.opts.maxRecords || b.bytes + payload.length > this.opts.maxBytes)) {
+      lane.sealed.push(b);
+      b = undefined;
     }
+    if (!b) b = lane.open = emptyBatch();
     b.payloads.push(payload);
     b.ids.push(id);
     if (!checked) b.checked = false;
@@ -217,42 +209,11 @@ export class RecordPublisher {
       w.remaining++;
     }
     this.stats.pendingRecords++;
-    if (b.payloads.length >= this.opts.maxRecords) this.seal(lane);
+    this.schedule(lane);
   }
 
-  /** A full batch does not wait for the window. */
-  private seal(lane: Lane): void {
-    lane.sealed.push(lane.open!);
-    lane.open = undefined;
-    this.scheduleNow(lane);
-  }
-
-  /**
-   * A new batch waits for the window: one window for all lanes, so their
-   * batches reach nats-server in one write and everything downstream (acks,
-   * deliveries to the engine and the store) wakes once per window, not once
-   * per frame.
-   */
-  private linger(lane: Lane): void {
-    if (this.opts.lingerMs <= 0) {
-      lane.open!.due = true;
-      this.scheduleNow(lane);
-      return;
-    }
-    this.lingering.add(lane);
-    this.windowTimer ??= setTimeout(() => {
-      this.windowTimer = undefined;
-      const lanes = [...this.lingering];
-      this.lingering.clear();
-      for (const l of lanes) {
-        if (l.open) l.open.due = true;
-        this.pump(l);
-      }
-    }, this.opts.lingerMs);
-  }
-
-  /** Pumps the lane once the current I/O phase is over: everything that arrived together travels together. */
-  private scheduleNow(lane: Lane): void {
+  /** Flushes ready lanes once the current I/O phase is over: everything that arrived together travels together. */
+  private schedule(lane: Lane): void {
     this.ready.add(lane);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -265,13 +226,24 @@ export class RecordPublisher {
   }
 
   private pump(lane: Lane): void {
+    const now = this.now();
     while (true) {
       const full = lane.sealed.length > 0;
-      if (!full && !lane.open?.due) return;
-      // The batch in flight's acknowledgement pumps the lane again.
+      if (!full && !lane.open) return;
       if (lane.inFlight >= (full ? 2 : 1)) return;
+      if (!full) {
+        const wait = lane.lastStart + this.opts.lingerMs - now;
+        if (wait > 0) {
+          lane.timer ??= setTimeout(() => {
+            lane.timer = undefined;
+            this.pump(lane);
+          }, wait);
+          return;
+        }
+      }
       const batch = full ? lane.sealed.shift()! : lane.open!;
       if (!full) lane.open = undefined;
+      lane.lastStart = now;
       this.send(lane, batch);
     }
   }
@@ -366,10 +338,8 @@ export class RecordPublisher {
 
   /** Lanes and timers are released; records still waiting fail (their devices resend). */
   close(): void {
-    if (this.windowTimer) clearTimeout(this.windowTimer);
-    this.windowTimer = undefined;
-    this.lingering.clear();
     for (const lane of this.lanes.values()) {
+      if (lane.timer) clearTimeout(lane.timer);
       const waiting = [...lane.sealed, ...(lane.open ? [lane.open] : [])];
       lane.sealed = [];
       lane.open = undefined;

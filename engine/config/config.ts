@@ -39,7 +39,7 @@ export const EnvSchema = z.object({
   FLEET_OFFLINE_AFTER_S: z.coerce.number({ message: 'must be a number of seconds' }).int().min(1).default(300),
   FLEET_MAP_TILES: z.string().min(1).optional(),
   FLEET_SNAPSHOT_EVERY_MS: z.coerce.number({ message: 'must be milliseconds' }).int().min(50).max(600_000).default(30_000),
-  FLEET_INGEST_LINGER_MS: z.coerce.number({ message: 'must be milliseconds' }).int().min(0).max(1000).default(40),
+  FLEET_INGEST_LINGER_MS: z.coerce.number({ message: 'must be milliseconds' }).int().min(0).max(1000).default(10),
   FLEET_PASSIVATE_AFTER_S: z.coerce.number({ message: 'must be a number of seconds' }).int().min(1).default(3600),
   FLEET_MAX_ATTEMPTS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(100).default(5),
   FLEET_TCP_MAX_PER_ADDRESS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(1024),
