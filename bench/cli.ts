@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError, intList, num, openFileLimits, parseFlags, platformSettings } from './harness/args.ts';
+import { defaultShards } from '../engine/config/config.ts';
 import { profilesIn, renderProfiles, summarizeProfile } from './harness/cpuprofile.ts';
 import { renderSvg, renderTable } from './harness/report.ts';
 import type { BenchResult } from './harness/result.ts';
@@ -42,7 +43,7 @@ flags:
   --max-steps N        peak: at most N steps (default 8)
   --backlog S          reconnect-storm: seconds of records each returning device holds (default 3600)
   --ceiling-duration S seconds of the raw JetStream ceiling (default 10; 0 skips it)
-  --partitions N       FLEET_PARTITIONS (default 64)   --shards N   FLEET_SHARDS (default 2)
+  --partitions N       FLEET_PARTITIONS (default 64)   --shards N   FLEET_SHARDS (default: the platform's, half the cores)
   --heap-devices N     actors in the heap-per-actor measurement (0 skips it)
   --cpu-prof DIR       profile the platform (node --cpu-prof, every thread) into DIR
   --platform-env K=V   a platform setting for this run, e.g. FLEET_REPLAY_HOLD_PACKETS=0 (repeatable; not ports or folders)
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
     ...(mix ? { mix } : {}),
     seed: num('seed', v.seed, 1, { min: 0, int: true }),
     partitions: num('partitions', v.partitions, 64, { min: 1, max: 4096, int: true }),
-    shards: num('shards', v.shards, 2, { min: 1, max: 64, int: true }),
+    shards: num('shards', v.shards, defaultShards(), { min: 1, max: 64, int: true }),
     ceilingS: num('ceiling-duration', v['ceiling-duration'], 10, { min: 0 }),
     log,
   });

@@ -7,7 +7,7 @@ describe('config from the environment', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ httpPort: 8080, osmandPort: 5055, teltonikaPort: 5027, gt06Port: 5023, demo: true, natsUrl: undefined, clickhouseUrl: undefined });
     expect(c.dataDir).toMatch(/\/data$/);
-    expect(c.shards).toBeGreaterThanOrEqual(1);
+    expect(c.shards).toBe(Math.max(1, Math.floor(os.availableParallelism() / 2)));
     expect(c.replayHoldPackets).toBe(256);
     expect(loadConfig({ FLEET_REPLAY_HOLD_PACKETS: '0' }).replayHoldPackets).toBe(0);
     expect(c.natsProcs).toBe(Math.max(1, Math.floor(os.availableParallelism() / 2)));
