@@ -114,28 +114,25 @@ export class NatsObserver {
     const nc = await connect({ servers: this.url, name: 'fleetline-bench-observer', maxReconnectAttempts: -1 });
     this.nc = nc;
     // Shards push `{ views }` on fleet.live.<tenant>.<source>; older ones pushed one view per device, one message each.
-    {
-      const sub = nc.subscribe('fleet.live.>');
-      void (async () => {
-        for await (const m of sub) {
-          const t = now();
-          try {
-            const payload = unpack(m.data) as { views?: ViewItem[] } | ViewItem;
-            const views = 'views' in payload && Array.isArray(payload.views) ? payload.views : [payload as ViewItem];
-            for (const v of views) {
-              this.stats.counters.actorUpdates++;
-              const time = v.position?.time;
-              const d = time ? this.lookup(v.id) : undefined;
-              if (!d || !time) continue;
-              const sentAt = matchRecent(d, Date.parse(time), 'actor');
-              if (sentAt !== undefined) this.stats.record('deviceToActor', t - sentAt);
-            }
-          } catch {
-            // not a view we understand; the platform's format may have moved on
+    void (async () => {
+      for await (const m of nc.subscribe('fleet.live.>')) {
+        const t = now();
+        try {
+          const payload = unpack(m.data) as { views?: ViewItem[] } | ViewItem;
+          const views = 'views' in payload && Array.isArray(payload.views) ? payload.views : [payload as ViewItem];
+          for (const v of views) {
+            this.stats.counters.actorUpdates++;
+            const time = v.position?.time;
+            const d = time ? this.lookup(v.id) : undefined;
+            if (!d || !time) continue;
+            const sentAt = matchRecent(d, Date.parse(time), 'actor');
+            if (sentAt !== undefined) this.stats.record('deviceToActor', t - sentAt);
           }
+        } catch {
+          // not a view we understand; the platform's format may have moved on
         }
-      })();
-    }
+      }
+    })();
     await this.watchAlarms();
     nc.closed().then((err) => err && this.onError(`NATS observer closed: ${String(err)}`)).catch(() => undefined);
   }
