@@ -480,7 +480,7 @@ async function scale(o: ScenarioOptions): Promise<BenchResult> {
       mix: fitMix(devices, o.mix ?? DEFAULT_MIX, notes),
       seed: o.seed,
       rateScale: o.rateScale ?? 1,
-      };
+    };
     o.log(`scale: ${devices} devices`);
     const session = await BenchSession.start({ platformEnv: platformEnv(o), sim, log: o.log, ...sessionFiles(o, `-${devices}`) });
     try {
