@@ -1,18 +1,23 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeConfig, loadConfig } from './config.ts';
+import { ConfigError, defaultNatsProcs, defaultShards, describeConfig, loadConfig } from './config.ts';
 
 describe('config from the environment', () => {
   it('has the documented defaults', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ httpPort: 8080, osmandPort: 5055, teltonikaPort: 5027, gt06Port: 5023, demo: true, natsUrl: undefined, clickhouseUrl: undefined });
     expect(c.dataDir).toMatch(/\/data$/);
-    expect(c.shards).toBe(Math.max(1, Math.floor(os.availableParallelism() / 2)));
+    expect(c.shards).toBe(defaultShards(os.availableParallelism()));
     expect(c.replayHoldPackets).toBe(256);
     expect(loadConfig({ FLEET_REPLAY_HOLD_PACKETS: '0' }).replayHoldPackets).toBe(0);
-    expect(c.natsProcs).toBe(Math.max(1, Math.floor(os.availableParallelism() / 2)));
+    expect(c.natsProcs).toBe(defaultNatsProcs(os.availableParallelism()));
     expect(loadConfig({ FLEET_NATS_PROCS: '3' }).natsProcs).toBe(3);
     expect(() => loadConfig({ FLEET_NATS_PROCS: '0' })).toThrow(/FLEET_NATS_PROCS/);
+  });
+
+  it('gives nats-server half the cores, but two Go processors wherever there are two cores (alarms never wait for one)', () => {
+    expect([1, 2, 3, 4, 6, 8, 16].map((cores) => defaultNatsProcs(cores))).toEqual([1, 2, 2, 2, 3, 4, 8]);
+    expect([1, 2, 3, 4, 8].map((cores) => defaultShards(cores))).toEqual([1, 1, 1, 2, 4]);
   });
 
   it('reads every variable by its contract name', () => {

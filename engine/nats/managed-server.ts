@@ -119,11 +119,9 @@ export async function startManagedNats(opts: {
   port: number;
   sync: 'always' | 'default';
   /**
-   * GOMAXPROCS of the server; the Go default is every core. Beside the
-   * platform's threads on a small machine, a second Go processor mostly
-   * spins and hands work between cores: on 2 cores, 1 cut nats-server's CPU
-   * per record by a fifth and the platform's by a tenth (bench, steady
-   * 6,000 devices), and the raw JetStream ceiling did not drop.
+   * GOMAXPROCS of the server; the Go default is every core. Fewer leave
+   * cores to the platform's threads (FLEET_NATS_PROCS: defaultNatsProcs in
+   * engine/config says how many and why).
    */
   procs?: number;
   log: Logger;
