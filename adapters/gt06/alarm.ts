@@ -2,7 +2,7 @@ import type { Alarm } from '../../engine/model/index.ts';
 import { ALARM_CODES, ALARM_LANGUAGES, LANGUAGE_NO_REPLY } from './alarm-codes.ts';
 import { cellAttributes, readCellInfo } from './cell-info.ts';
 import { DATE_TIME_BYTES, readDateTime } from './date-time.ts';
-import type { DecodeContext, DecodeOutcome, RecordDraft } from './decode-outcome.ts';
+import { receiveTimeOf, type DecodeContext, type DecodeOutcome, type RecordDraft } from './decode-outcome.ts';
 import { GPS_BLOCK_BYTES, readGpsBlock } from './gps-block.ts';
 import { decodeTerminalInfo } from './terminal-info.ts';
 
@@ -43,7 +43,8 @@ export function decodeLbsAlarm(content: Buffer, ctx: DecodeContext): DecodeOutco
   if (!cell.ok) return { kind: 'malformed', reason: cell.reason };
   const p = cell.size;
   if (content.length - p < STATUS_BYTES) return { kind: 'malformed', reason: 'LBS alarm status truncated' };
-  const record: RecordDraft = { deviceTime: Math.floor(ctx.now), attributes: cellAttributes(cell.cell) };
+  const attributes = cellAttributes(cell.cell);
+  const record: RecordDraft = { deviceTime: receiveTimeOf(ctx, attributes), attributes };
   return finishAlarm(record, content, p);
 }
 
@@ -69,7 +70,7 @@ function decodeGpsAlarm(content: Buffer, ctx: DecodeContext, withFence: boolean)
 
   const time = readDateTime(content, 0);
   const gps = readGpsBlock(content, DATE_TIME_BYTES);
-  record.deviceTime = time.ok ? time.epochMs : Math.floor(ctx.now);
+  record.deviceTime = time.ok ? time.epochMs : receiveTimeOf(ctx, attributes);
   if (!time.ok) attributes.invalidTime = time.reason;
   if (gps.ok) {
     record.position = gps.fix.position;

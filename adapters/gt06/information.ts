@@ -1,4 +1,4 @@
-import type { DecodeContext, DecodeOutcome } from './decode-outcome.ts';
+import { receiveTimeOf, type DecodeContext, type DecodeOutcome } from './decode-outcome.ts';
 
 /**
  * 0x94 information transmission (always a 0x7979 frame, GT800 V3.1 §10): a
@@ -21,13 +21,14 @@ export function decodeInformation(content: Buffer, ctx: DecodeContext): DecodeOu
   if (content.length < 1) return { kind: 'malformed', reason: 'information packet without sub-type' };
   const subtype = content[0] as number;
   const data = content.subarray(1);
-  const deviceTime = Math.floor(ctx.now);
+  const stamp: Record<string, number> = {};
+  const deviceTime = receiveTimeOf(ctx, stamp);
   switch (subtype) {
     case SUBTYPE_EXTERNAL_VOLTAGE: {
       if (data.length < 2) return { kind: 'malformed', reason: 'external voltage truncated' };
       const volts = data.readUInt16BE(0) / 100;
-      if (data.length >= 3 && data[2] === 0x01) return { kind: 'record', record: { deviceTime, attributes: { adc2V: volts } } };
-      return { kind: 'record', record: { deviceTime, engine: { externalV: volts } } };
+      if (data.length >= 3 && data[2] === 0x01) return { kind: 'record', record: { deviceTime, attributes: { adc2V: volts, ...stamp } } };
+      return { kind: 'record', record: { deviceTime, engine: { externalV: volts }, ...(ctx.serial !== undefined ? { attributes: stamp } : {}) } };
     }
     case SUBTYPE_DOOR: {
       if (data.length < 1) return { kind: 'malformed', reason: 'door status truncated' };
@@ -37,7 +38,7 @@ export function decodeInformation(content: Buffer, ctx: DecodeContext): DecodeOu
         record: {
           deviceTime,
           doors: [{ door: 'door', open: (b & 0x01) !== 0 }],
-          attributes: { doorTriggerHigh: (b & 0x02) !== 0, doorIoHigh: (b & 0x04) !== 0 },
+          attributes: { doorTriggerHigh: (b & 0x02) !== 0, doorIoHigh: (b & 0x04) !== 0, ...stamp },
         },
       };
     }
@@ -50,6 +51,7 @@ export function decodeInformation(content: Buffer, ctx: DecodeContext): DecodeOu
           attributes: {
             imsi: stripLeadingZero(data.subarray(8, 16).toString('hex')),
             iccid: data.subarray(16, 26).toString('hex').toUpperCase(),
+            ...stamp,
           },
         },
       };

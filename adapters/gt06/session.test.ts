@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { TelemetryRecordSchema, type DecodedRecord } from '../../engine/model/index.ts';
+import { DEFAULT_TENANT, TelemetryRecordSchema, recordIdOf, type DecodedRecord } from '../../engine/model/index.ts';
 import type { SessionStep } from '../tcp/protocol-session.ts';
 import { encodeTimeAnswer } from './answer.ts';
 import { createGt06Session } from './session.ts';
-import { encodeAlarm, encodeFrame, encodeInformation, encodeLocation, encodeLogin, type LocationSpec } from './test-encoder.ts';
+import { encodeAlarm, encodeFrame, encodeHeartbeat, encodeInformation, encodeLocation, encodeLogin, type LocationSpec } from './test-encoder.ts';
 import { cutAt, feed, newSession, TEST_LIMITS, TEST_NOW } from './test-kit.ts';
 import * as V from './vectors.ts';
 
@@ -103,6 +103,20 @@ describe('records', () => {
       expect(step.records[0]).toMatchObject({ deviceTime: TEST_NOW, ignition: false, attributes: { voltageLevel: 1, gsmSignal: 4 } });
       expect(step.records[0]?.position).toBeUndefined();
     }
+  });
+
+  it('two heartbeats within one millisecond are two records: the frame serial keeps their ids apart', () => {
+    // Same device, same receive millisecond, same content: without the serial the second was answered as
+    // a resend of the first and never stored.
+    const s = loggedIn();
+    const status = { terminalInfo: 0x46, voltageLevel: 5, gsmSignal: 4, alarmCode: 0, language: 2 };
+    const ids = [7, 8].map((serial) => {
+      const step = only(s.push(encodeHeartbeat(status, serial)));
+      if (step.kind !== 'records') throw new Error(step.kind);
+      expect(step.records[0]).toMatchObject({ deviceTime: TEST_NOW, attributes: { frameSerial: serial } });
+      return recordIdOf(DEFAULT_TENANT, step.records[0]!);
+    });
+    expect(new Set(ids).size).toBe(2);
   });
 
   it('alarm: critical record answered with 0x16 and its serial (document answer)', () => {

@@ -91,7 +91,7 @@ class Gt06Session implements ProtocolSession {
       if (spec === undefined) return undefined;
       let outcome;
       try {
-        outcome = spec.decode(ev.frame.content, { now: this.now() });
+        outcome = spec.decode(ev.frame.content, { now: this.now(), serial: ev.frame.serial });
       } catch {
         return undefined;
       }
@@ -133,7 +133,7 @@ class Gt06Session implements ProtocolSession {
     if (this.limits.maxRecordsPerPacket < 1) {
       return this.ignored('too-many-records', 'maxRecordsPerPacket is below 1', { protocol: frame.protocol });
     }
-    const outcome = spec.decode(frame.content, { now: this.now() });
+    const outcome = spec.decode(frame.content, { now: this.now(), serial: frame.serial });
     switch (outcome.kind) {
       case 'record':
         return {

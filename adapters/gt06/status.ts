@@ -1,6 +1,6 @@
 import type { Alarm } from '../../engine/model/index.ts';
 import { ALARM_LANGUAGES } from './alarm-codes.ts';
-import type { DecodeContext, DecodeOutcome, RecordDraft } from './decode-outcome.ts';
+import { receiveTimeOf, type DecodeContext, type DecodeOutcome, type RecordDraft } from './decode-outcome.ts';
 import { decodeTerminalInfo } from './terminal-info.ts';
 
 /**
@@ -31,7 +31,7 @@ export function decodeHeartbeat(content: Buffer, ctx: DecodeContext): DecodeOutc
     attributes.statusByte = content[3] as number;
     attributes.language = languageOf(content[4] as number);
   }
-  return { kind: 'record', record: statusRecord(ctx.now, info.ignition, info.alarms, attributes) };
+  return { kind: 'record', record: statusRecord(ctx, info.ignition, info.alarms, attributes) };
 }
 
 export function decodeHeartbeatExternalPower(content: Buffer, ctx: DecodeContext): DecodeOutcome {
@@ -39,18 +39,18 @@ export function decodeHeartbeatExternalPower(content: Buffer, ctx: DecodeContext
   const info = decodeTerminalInfo(content[0] as number);
   const attributes: Attributes = { ...info.attributes, gsmSignal: content[3] as number };
   if (content.length >= 6) attributes.language = languageOf(content[5] as number);
-  const record = statusRecord(ctx.now, info.ignition, info.alarms, attributes);
+  const record = statusRecord(ctx, info.ignition, info.alarms, attributes);
   record.engine = { externalV: content.readUInt16BE(1) / 100 };
   return { kind: 'record', record };
 }
 
 function statusRecord(
-  now: number,
+  ctx: DecodeContext,
   ignition: boolean,
   alarms: Alarm[],
   attributes: Attributes,
 ): RecordDraft {
-  const record: RecordDraft = { deviceTime: Math.floor(now), ignition, attributes };
+  const record: RecordDraft = { deviceTime: receiveTimeOf(ctx, attributes), ignition, attributes };
   if (alarms.length > 0) {
     record.alarms = alarms;
     record.priority = 'critical';
