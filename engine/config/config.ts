@@ -66,12 +66,13 @@ const halfTheCores = (cores: number): number => Math.max(1, Math.floor(cores / 2
 /**
  * FLEET_NATS_PROCS when unset: half the cores, but two wherever there are
  * two. With one Go processor an alarm's publish waits for its turn behind
- * the goroutines storing bulk batches: in a reconnect storm on 2 cores the
- * alarms' in-platform p99 was 139.8 ms with one and 18.5 ms with two
- * (critical p99 158 against 40 ms, same hour). One was cheaper at steady
- * load (344 against 401 µs of platform and nats-server CPU per record at
- * 20,000 devices) and both kept that scenario's p99 under 250 ms, so the
- * alarms' latency decides.
+ * the goroutines storing bulk batches. Two reconnect-storm pairs on 2 cores
+ * (same hour): alarms' p99 40.1 and 40.8 ms with two against 158 and 119 ms
+ * with one (their in-platform leg 18.5 and 17.9 against 139.8 and 74.5 ms),
+ * for a backlog drained about a tenth slower (14.4-15.4k against
+ * 16.4-17.5k records/s). Steady 20,000 devices stayed under its 250 ms p99
+ * either way (175.6 ms with one; 181.8-237.1 ms in three runs with two) at
+ * about the same CPU per record.
  */
 export const defaultNatsProcs = (cores = os.availableParallelism()): number => Math.min(cores, Math.max(2, halfTheCores(cores)));
 /**
