@@ -15,7 +15,7 @@ describe('config from the environment', () => {
     expect(() => loadConfig({ FLEET_NATS_PROCS: '0' })).toThrow(/FLEET_NATS_PROCS/);
   });
 
-  it('gives nats-server half the cores, but two Go processors wherever there are two cores (alarms never wait for one)', () => {
+  it('gives nats-server half the cores, but at least two Go processors on a machine with two cores or more', () => {
     expect([1, 2, 3, 4, 6, 8, 16].map((cores) => defaultNatsProcs(cores))).toEqual([1, 2, 2, 2, 3, 4, 8]);
     expect([1, 2, 3, 4, 8].map((cores) => defaultShards(cores))).toEqual([1, 1, 1, 2, 4]);
   });
