@@ -11,7 +11,7 @@ import { openFileLimits } from './args.ts';
 import type { ProcUsage } from './proc-stats.ts';
 import type { BenchResult, PeakStep, ScaleStep } from './result.ts';
 import { BenchSession, summaries, type SimSettings, type WindowStats } from './session.ts';
-import { settleFleet } from './settle.ts';
+import { settleFleet, stormDraining } from './settle.ts';
 import { storedExactlyOnce } from './store-audit.ts';
 import type { LatencyKind } from '../simulator/stats.ts';
 
@@ -348,7 +348,7 @@ async function reconnectStorm(o: ScenarioOptions): Promise<BenchResult> {
     const cleared = () => {
       const c = session.latestCounters();
       const m = session.latestMetrics();
-      return !!c && !!m && c.backlog <= stormDevices * 0.01 && m.lag <= 1000;
+      return !!c && !!m && !stormDraining(c, m.lag, stormDevices);
     };
     if (!cleared()) o.log(`backlog still draining; the fleet stays live until it clears (at most ${Math.round((liveUntil - Date.now()) / 1000)} s)`);
     while (Date.now() < liveUntil && !cleared()) await sleep(1000);
@@ -356,14 +356,14 @@ async function reconnectStorm(o: ScenarioOptions): Promise<BenchResult> {
     const drain = await session.drain(Math.max(120_000, durationS * 4000));
     // The seconds after the storm while its backlog was still draining (device backlog or consumer lag above a
     // trickle), the final drain included: alarm events raised late in the window are matched there.
-    const draining = session.samples.filter((s) => s.t > stormAt && (s.snap.counters.backlog > stormDevices * 0.01 || (s.metrics?.lag ?? 0) > 1000));
+    const draining = session.samples.filter((s) => s.t > stormAt && stormDraining(s.snap.counters, s.metrics?.lag ?? 0, stormDevices));
     const whileDraining = (kind: LatencyKind) => {
       const h = new Histogram();
       for (const s of draining) h.merge(s.snap.interval[kind]);
       return h.summary();
     };
     const lastDraining = draining.at(-1);
-    const clearedAt = session.samples.find((s) => s.t > (lastDraining?.t ?? stormAt) && s.snap.counters.backlog <= stormDevices * 0.01 && (s.metrics?.lag ?? 0) <= 1000);
+    const clearedAt = session.samples.find((s) => s.t > (lastDraining?.t ?? stormAt) && !stormDraining(s.snap.counters, s.metrics?.lag ?? 0, stormDevices));
     const peakLag = Math.max(0, ...session.timeline.map((p) => p.lag));
     const result = assemble('reconnect-storm', o, { ...sim, mix: session.mix }, { session, window, drain, extraNotes: notes }, ceiling, heap, startedAt, durationS);
     const criticalDuringDrain = whileDraining('critical');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelinePoint } from './result.ts';
-import { fleetSettled } from './settle.ts';
+import { fleetSettled, stormDraining } from './settle.ts';
 
 const point = (p: Partial<TimelinePoint>): TimelinePoint => ({
   t: 0, ackedPerS: 1700, processedPerS: 1700, storedPerS: 1700, generatedPerS: 1720, lag: 300, actors: 19_990, backlog: 0,
@@ -26,5 +26,21 @@ describe('fleet settled', () => {
     const slowSecond = [...seconds(9, {}), point({ ackedPerS: 1000 })];
     expect(fleetSettled(slowSecond, 20_000).settled).toBe(true);
     expect(fleetSettled(seconds(3, {}), 20_000)).toEqual({ settled: false, why: 'starting' });
+  });
+});
+
+describe('storm draining', () => {
+  it('drains while devices hold more than 1 % of the storm in records for the platform, or the engine lags', () => {
+    expect(stormDraining({ backlog: 250_000, backlogUnconfirmed: 0 }, 0, 10_000)).toBe(true);
+    expect(stormDraining({ backlog: 50, backlogUnconfirmed: 0 }, 5_000, 10_000)).toBe(true);
+    expect(stormDraining({ backlog: 50, backlogUnconfirmed: 0 }, 200, 10_000)).toBe(false);
+  });
+
+  it('does not count GT06 locations that only wait for their device\'s next heartbeat', () => {
+    // After the storm: 40,000 records on devices, 39,950 of them GT06 locations sent and awaiting a heartbeat.
+    expect(stormDraining({ backlog: 40_000, backlogUnconfirmed: 39_950 }, 0, 10_000)).toBe(false);
+    expect(stormDraining({ backlog: 40_000, backlogUnconfirmed: 30_000 }, 0, 10_000)).toBe(true);
+    // A simulator that does not report them (an older one on another host) is judged on its whole backlog.
+    expect(stormDraining({ backlog: 40_000 }, 0, 10_000)).toBe(true);
   });
 });

@@ -63,3 +63,16 @@ export async function settleFleet(
     : `warm-up: the fleet had not settled after ${seconds} s (${verdict.why}); the window measures it unsettled`;
   return { seconds, settled: verdict.settled, note };
 }
+
+/**
+ * Whether a reconnect storm's backlog is still draining at a sample: records
+ * on the devices waiting for the platform above a trickle (1 % of the storm's
+ * devices), or the engine's consumer lag above 1,000. GT06 locations sent
+ * and waiting only for their device's next heartbeat (every 3 min) are not
+ * waiting for the platform: counted in, they kept the storm "draining" to
+ * the end of every run (20-50k of them in a 10,200-device fleet), so the
+ * alarms of the calm minutes after it were judged as if sent during it.
+ */
+export function stormDraining(c: { backlog: number; backlogUnconfirmed?: number }, lag: number, stormDevices: number): boolean {
+  return c.backlog - (c.backlogUnconfirmed ?? 0) > stormDevices * 0.01 || lag > 1000;
+}

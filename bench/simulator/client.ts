@@ -57,6 +57,12 @@ export interface ProtocolClient {
   readonly idle: boolean;
   /** Records sent and not yet acknowledged. */
   readonly inflightCount: number;
+  /**
+   * Of those, records the platform has had its chance to answer and the
+   * device has not yet asked about: GT06 locations waiting for the next
+   * heartbeat, minutes away. 0 for protocols that answer every packet.
+   */
+  readonly unconfirmedCount: number;
   close(): void;
 }
 

@@ -49,6 +49,10 @@ export class Gt06Client extends TcpDeviceClient {
     return this.unconfirmed.length + (this.heartbeat?.confirms.length ?? 0) + this.alarms.size;
   }
 
+  override get unconfirmedCount(): number {
+    return this.unconfirmed.length;
+  }
+
   private nextSerial(): number {
     this.serial = (this.serial % 0xffff) + 1;
     return this.serial;

@@ -154,13 +154,16 @@ export class SimulatorRunner {
 
   snapshot(): RunnerSnapshot {
     let backlog = 0;
+    let unconfirmed = 0;
     let offline = 0;
     for (let i = 0; i < this.clients.length; i++) {
       const c = this.clients[i]!;
       backlog += c.device.held + c.inflightCount;
+      unconfirmed += c.unconfirmedCount;
       if (!c.device.online) offline++;
     }
     this.stats.counters.backlog = backlog;
+    this.stats.counters.backlogUnconfirmed = unconfirmed;
     this.stats.counters.devicesOffline = offline;
     return {
       t: Date.now(),

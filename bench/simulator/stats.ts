@@ -53,6 +53,8 @@ export interface SimCounters {
   disconnects: number;
   /** Records waiting on devices: recorded and not yet acknowledged (history still to replay included). */
   backlog: number;
+  /** Of the backlog, GT06 locations sent and waiting for the device's next heartbeat to be confirmed (ProtocolClient.unconfirmedCount). */
+  backlogUnconfirmed: number;
   devicesOffline: number;
   wsItems: number;
   wsMessages: number;
@@ -83,6 +85,7 @@ export function emptyCounters(): SimCounters {
     connectFailures: 0,
     disconnects: 0,
     backlog: 0,
+    backlogUnconfirmed: 0,
     devicesOffline: 0,
     wsItems: 0,
     wsMessages: 0,
