@@ -21,6 +21,8 @@ export interface TimelinePoint {
   lag: number;
   actors: number;
   backlog: number;
+  /** Of the backlog, GT06 locations waiting for their device's next heartbeat. */
+  backlogUnconfirmed?: number;
   p99AckMs: number;
   p99WsMs: number;
   p99CriticalMs: number;

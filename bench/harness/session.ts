@@ -303,6 +303,7 @@ export class BenchSession {
       lag: metrics?.lag ?? 0,
       actors: metrics?.actors ?? 0,
       backlog: snap.counters.backlog,
+      backlogUnconfirmed: snap.counters.backlogUnconfirmed,
       p99AckMs: Histogram.fromJSON(iv.deviceToAck).percentileMs(99),
       p99WsMs: Histogram.fromJSON(iv.deviceToWs).percentileMs(99),
       p99CriticalMs: Histogram.fromJSON(iv.critical).percentileMs(99),

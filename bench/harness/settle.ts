@@ -66,13 +66,21 @@ export async function settleFleet(
 
 /**
  * Whether a reconnect storm's backlog is still draining at a sample: records
- * on the devices waiting for the platform above a trickle (1 % of the storm's
- * devices), or the engine's consumer lag above 1,000. GT06 locations sent
- * and waiting only for their device's next heartbeat (every 3 min) are not
- * waiting for the platform: counted in, they kept the storm "draining" to
- * the end of every run (20-50k of them in a 10,200-device fleet), so the
- * alarms of the calm minutes after it were judged as if sent during it.
+ * on the devices waiting for the platform above a trickle, or the engine's
+ * consumer lag above 1,000. A trickle is 1 % of the storm's devices or five
+ * seconds of what the fleet records, whichever is more: a live fleet always
+ * holds some records between sending and its answer (400-500 in a
+ * 2,040-device storm after its backlog was gone), and 1 % alone was never
+ * reached. GT06 locations sent and waiting only for their device's next
+ * heartbeat (every 3 min) are not waiting for the platform. Counted in
+ * (20-50k in a 10,200-device fleet), they kept every storm "draining" to the
+ * end of its run, so the alarms of the calm minutes after it were judged as
+ * if sent during it.
  */
-export function stormDraining(c: { backlog: number; backlogUnconfirmed?: number }, lag: number, stormDevices: number): boolean {
-  return c.backlog - (c.backlogUnconfirmed ?? 0) > stormDevices * 0.01 || lag > 1000;
+export function stormDraining(
+  c: { backlog: number; backlogUnconfirmed?: number },
+  lag: number,
+  o: { stormDevices: number; recordedPerS: number },
+): boolean {
+  return c.backlog - (c.backlogUnconfirmed ?? 0) > Math.max(o.stormDevices * 0.01, 5 * o.recordedPerS) || lag > 1000;
 }
