@@ -60,9 +60,9 @@ export interface ProtocolClient {
   /**
    * Of those, records the platform has had its chance to answer and the
    * device has not yet asked about: GT06 locations waiting for the next
-   * heartbeat, minutes away. 0 for protocols that answer every packet.
+   * heartbeat, minutes away. Absent for protocols that answer every packet.
    */
-  readonly unconfirmedCount: number;
+  readonly unconfirmedCount?: number;
   close(): void;
 }
 

@@ -49,7 +49,7 @@ export class Gt06Client extends TcpDeviceClient {
     return this.unconfirmed.length + (this.heartbeat?.confirms.length ?? 0) + this.alarms.size;
   }
 
-  override get unconfirmedCount(): number {
+  get unconfirmedCount(): number {
     return this.unconfirmed.length;
   }
 

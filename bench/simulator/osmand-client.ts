@@ -85,8 +85,6 @@ export class OsmandClient implements ProtocolClient {
     return this.inflight.length;
   }
 
-  readonly unconfirmedCount = 0;
-
   kick(): void {
     if (this.ctx.stopped || this.inflight.length > 0 || this.retryTimer || !this.device.online || !this.device.pending) return;
     const d = this.device;

@@ -159,7 +159,7 @@ export class SimulatorRunner {
     for (let i = 0; i < this.clients.length; i++) {
       const c = this.clients[i]!;
       backlog += c.device.held + c.inflightCount;
-      unconfirmed += c.unconfirmedCount;
+      unconfirmed += c.unconfirmedCount ?? 0;
       if (!c.device.online) offline++;
     }
     this.stats.counters.backlog = backlog;

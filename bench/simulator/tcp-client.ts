@@ -30,9 +30,6 @@ export abstract class TcpDeviceClient implements ProtocolClient {
   /** Anything sent and not yet answered. */
   abstract get idle(): boolean;
   abstract get inflightCount(): number;
-  get unconfirmedCount(): number {
-    return 0;
-  }
   /** The identification frame (IMEI handshake, login). */
   protected abstract hello(): Buffer;
   /** Consume answer bytes; return how many were used (the rest waits for more). */
