@@ -228,7 +228,7 @@ async function main(): Promise<void> {
     lastAcked = snap.counters.acked;
     lastT = snap.t;
     process.stdout.write(
-      `${snap.elapsedS.toFixed(0).padStart(5)} s  acked ${snap.counters.acked}  ${rate.toFixed(0)}/s  backlog ${snap.counters.backlog}  offline ${snap.counters.devicesOffline}  connects ${snap.counters.connects}  failures ${snap.counters.sendFailures}\n`,
+      `${snap.elapsedS.toFixed(0).padStart(5)} s  acked ${snap.counters.acked}  ${rate.toFixed(0)}/s  backlog ${snap.counters.backlog}  behind ${snap.counters.devicesBehind}  offline ${snap.counters.devicesOffline}  connects ${snap.counters.connects}  failures ${snap.counters.sendFailures}\n`,
     );
   }, 1000);
 

@@ -23,6 +23,8 @@ export interface TimelinePoint {
   backlog: number;
   /** Of the backlog, GT06 locations waiting for their device's next heartbeat. */
   backlogUnconfirmed?: number;
+  /** Devices in coverage still holding history or a record over a minute old (the reconnect storm is draining while more than 1 % of its devices are). */
+  devicesBehind?: number;
   p99AckMs: number;
   p99WsMs: number;
   p99CriticalMs: number;

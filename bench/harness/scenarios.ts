@@ -345,7 +345,7 @@ async function reconnectStorm(o: ScenarioOptions): Promise<BenchResult> {
     // Keep the fleet live (records and alarms keep coming) until the storm's backlog is gone, or for at most
     // 4x the window: critical latency is wanted for the whole time the backlog drains.
     const liveUntil = Date.now() + Math.max(120, 4 * durationS) * 1000;
-    const trickle = { stormDevices, recordedPerS: window.offeredPerS };
+    const trickle = { stormDevices };
     const cleared = () => {
       const c = session.latestCounters();
       const m = session.latestMetrics();

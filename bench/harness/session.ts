@@ -304,6 +304,7 @@ export class BenchSession {
       actors: metrics?.actors ?? 0,
       backlog: snap.counters.backlog,
       backlogUnconfirmed: snap.counters.backlogUnconfirmed,
+      devicesBehind: snap.counters.devicesBehind,
       p99AckMs: Histogram.fromJSON(iv.deviceToAck).percentileMs(99),
       p99WsMs: Histogram.fromJSON(iv.deviceToWs).percentileMs(99),
       p99CriticalMs: Histogram.fromJSON(iv.critical).percentileMs(99),

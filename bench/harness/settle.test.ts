@@ -30,26 +30,18 @@ describe('fleet settled', () => {
 });
 
 describe('storm draining', () => {
-  const fleet = { stormDevices: 10_000, recordedPerS: 1_200 };
+  const storm = { stormDevices: 10_000 };
 
-  it('drains while devices hold more than a trickle of records for the platform, or the engine lags', () => {
-    expect(stormDraining({ backlog: 250_000, backlogUnconfirmed: 0 }, 0, fleet)).toBe(true);
-    expect(stormDraining({ backlog: 50, backlogUnconfirmed: 0 }, 5_000, fleet)).toBe(true);
-    expect(stormDraining({ backlog: 50, backlogUnconfirmed: 0 }, 200, fleet)).toBe(false);
+  it('drains while more than 1 % of the storm\'s devices are behind, or the engine lags', () => {
+    expect(stormDraining({ devicesBehind: 9_000 }, 0, storm)).toBe(true);
+    expect(stormDraining({ devicesBehind: 101 }, 0, storm)).toBe(true);
+    expect(stormDraining({ devicesBehind: 100 }, 0, storm)).toBe(false);
+    expect(stormDraining({ devicesBehind: 0 }, 1_001, storm)).toBe(true);
+    expect(stormDraining({ devicesBehind: 0 }, 1_000, storm)).toBe(false);
   });
 
-  it('a trickle is five seconds of what the fleet records, or 1 % of the storm, whichever is more', () => {
-    expect(stormDraining({ backlog: 5_900, backlogUnconfirmed: 0 }, 0, fleet)).toBe(false);
-    expect(stormDraining({ backlog: 6_100, backlogUnconfirmed: 0 }, 0, fleet)).toBe(true);
-    expect(stormDraining({ backlog: 90, backlogUnconfirmed: 0 }, 0, { stormDevices: 10_000, recordedPerS: 0 })).toBe(false);
-    expect(stormDraining({ backlog: 110, backlogUnconfirmed: 0 }, 0, { stormDevices: 10_000, recordedPerS: 0 })).toBe(true);
-  });
-
-  it('does not count GT06 locations that only wait for their device\'s next heartbeat', () => {
-    // After the storm: 40,000 records on devices, 39,500 of them GT06 locations sent and awaiting a heartbeat.
-    expect(stormDraining({ backlog: 40_000, backlogUnconfirmed: 39_500 }, 0, fleet)).toBe(false);
-    expect(stormDraining({ backlog: 40_000, backlogUnconfirmed: 30_000 }, 0, fleet)).toBe(true);
-    // A simulator that does not report them (an older one on another host) is judged on its whole backlog.
-    expect(stormDraining({ backlog: 40_000 }, 0, fleet)).toBe(true);
+  it('a small storm still needs more than ten devices behind: one coming out of a dead zone is not a storm', () => {
+    expect(stormDraining({ devicesBehind: 10 }, 0, { stormDevices: 200 })).toBe(false);
+    expect(stormDraining({ devicesBehind: 11 }, 0, { stormDevices: 200 })).toBe(true);
   });
 });

@@ -65,22 +65,17 @@ export async function settleFleet(
 }
 
 /**
- * Whether a reconnect storm's backlog is still draining at a sample: records
- * on the devices waiting for the platform above a trickle, or the engine's
- * consumer lag above 1,000. A trickle is 1 % of the storm's devices or five
- * seconds of what the fleet records, whichever is more: a live fleet always
- * holds some records between sending and its answer (400-500 in a
- * 2,040-device storm after its backlog was gone), and 1 % alone was never
- * reached. GT06 locations sent and waiting only for their device's next
- * heartbeat (every 3 min) are not waiting for the platform. Counted in
- * (20-50k in a 10,200-device fleet), they kept every storm "draining" to the
- * end of its run, so the alarms of the calm minutes after it were judged as
- * if sent during it.
+ * Whether a reconnect storm's backlog is still draining at a sample: more
+ * than 1 % of the storm's devices (at least 10) are in coverage and behind
+ * (history from before the storm still to send, or a record recorded over a
+ * minute ago still on the device), or the engine's consumer lag is above
+ * 1,000. Counting devices behind, not records held, is what tells the drain
+ * from the calm after it: a live 10,200-device fleet always holds 10-16k
+ * records between recording and the platform's answer (Teltonika units
+ * filling a packet, GT06 locations waiting for the next heartbeat, devices
+ * in dead zones), and a record count never fell below any trickle that
+ * would still have caught the end of a drain.
  */
-export function stormDraining(
-  c: { backlog: number; backlogUnconfirmed?: number },
-  lag: number,
-  o: { stormDevices: number; recordedPerS: number },
-): boolean {
-  return c.backlog - (c.backlogUnconfirmed ?? 0) > Math.max(o.stormDevices * 0.01, 5 * o.recordedPerS) || lag > 1000;
+export function stormDraining(c: { devicesBehind: number }, lag: number, o: { stormDevices: number }): boolean {
+  return c.devicesBehind > Math.max(10, o.stormDevices * 0.01) || lag > 1000;
 }

@@ -82,6 +82,25 @@ describe('simulator determinism', () => {
     expect(history[0]!.deviceTime).toBeGreaterThanOrEqual(T0 - 300_000);
   });
 
+  it('a device is behind while in coverage with history to send or a record older than the limit', () => {
+    const fleet = new FleetModel(options({ devices: 1, storm: { devices: 1, atS: 5, backlogS: 300 }, alarmsPerMin: 0, deadZones: { ...DEFAULT_DEAD_ZONES, initialShare: 0, perDeviceHour: 0 } }));
+    const d = fleet.devices[0]!;
+    const at = (s: number) => T0 + s * 1000;
+    expect(d.behind(at(0), 60_000)).toBe(false); // out of coverage: it cannot send, so it is not waiting for the platform
+    for (let s = 0; s < 6; s++) fleet.stepGroup(0, 1, at(s));
+    expect(d.online).toBe(true);
+    expect(d.behind(at(6), 60_000)).toBe(true); // back, with the outage's history still on the device
+    d.next(100_000);
+    expect(d.hasHistory).toBe(false);
+    expect(d.behind(at(6), 60_000)).toBe(false);
+    let s = 6;
+    while (d.queued === 0) fleet.stepGroup(0, 1, at(s++));
+    expect(d.behind(at(s), 60_000)).toBe(false); // just recorded
+    expect(d.behind(at(s + 61), 60_000)).toBe(true); // still there a minute later
+    d.requeue(d.next(100));
+    expect(d.behind(at(s + 61), 60_000)).toBe(true); // given back by a failed send: still waiting
+  });
+
   it('store-and-forward: records given back after a failure are sent again first, in order', () => {
     const fleet = new FleetModel(options({ devices: 1, storm: { devices: 1, atS: 0, backlogS: 200 }, alarmsPerMin: 0 }));
     const d = fleet.devices[0]!;

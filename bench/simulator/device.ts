@@ -271,6 +271,19 @@ export class SimDevice {
     return t;
   }
 
+  /**
+   * In coverage and behind: history from before the run still to replay, or
+   * a record recorded more than `maxAgeMs` ago not yet taken by the client.
+   * A live device takes every record within seconds (a Teltonika unit waits
+   * at most 30 s for a fuller packet), so an older one waits for the platform.
+   */
+  behind(nowMs: number, maxAgeMs: number): boolean {
+    if (!this.online) return false;
+    if (this.hasHistory) return true;
+    const oldest = this.front[0] ?? this.queue[0];
+    return oldest !== undefined && nowMs - oldest.deviceTime > maxAgeMs;
+  }
+
   /** The record that would be sent first (history not counted). */
   oldestQueued(): SimRecord | undefined {
     return this.urgent[0] ?? this.front[0] ?? this.queue[0];

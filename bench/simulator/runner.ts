@@ -46,6 +46,8 @@ export interface RunnerSnapshot {
 }
 
 const GROUPS = 10;
+/** A record older than this still on its device (in coverage) is waiting for the platform, not for the device's send rhythm. */
+const BEHIND_AFTER_MS = 60_000;
 const TICK_MS = 1000 / GROUPS;
 
 export class SimulatorRunner {
@@ -156,12 +158,16 @@ export class SimulatorRunner {
     let backlog = 0;
     let unconfirmed = 0;
     let offline = 0;
+    let behind = 0;
+    const nowMs = Date.now();
     for (let i = 0; i < this.clients.length; i++) {
       const c = this.clients[i]!;
       backlog += c.device.held + c.inflightCount;
       unconfirmed += c.unconfirmedCount ?? 0;
       if (!c.device.online) offline++;
+      else if (c.device.behind(nowMs, BEHIND_AFTER_MS)) behind++;
     }
+    this.stats.counters.devicesBehind = behind;
     this.stats.counters.backlog = backlog;
     this.stats.counters.backlogUnconfirmed = unconfirmed;
     this.stats.counters.devicesOffline = offline;

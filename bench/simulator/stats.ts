@@ -56,6 +56,8 @@ export interface SimCounters {
   /** Of the backlog, GT06 locations sent and waiting for the device's next heartbeat to be confirmed (ProtocolClient.unconfirmedCount). */
   backlogUnconfirmed: number;
   devicesOffline: number;
+  /** Devices in coverage still holding history from before the run or a record recorded over a minute ago (SimDevice.behind). */
+  devicesBehind: number;
   wsItems: number;
   wsMessages: number;
   actorUpdates: number;
@@ -87,6 +89,7 @@ export function emptyCounters(): SimCounters {
     backlog: 0,
     backlogUnconfirmed: 0,
     devicesOffline: 0,
+    devicesBehind: 0,
     wsItems: 0,
     wsMessages: 0,
     actorUpdates: 0,
