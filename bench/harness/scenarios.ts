@@ -381,6 +381,17 @@ async function reconnectStorm(o: ScenarioOptions): Promise<BenchResult> {
       secondsWithBacklog: draining.length,
       criticalDuringDrain,
       criticalToAckDuringDrain: whileDraining('criticalToAck'),
+      // The tail one by one: which protocol, and whether the time went reaching the platform or inside it.
+      slowestCriticalDuringDrain: draining
+        .flatMap((s) => s.snap.alarms ?? [])
+        .sort((a, b) => b.totalMs - a.totalMs)
+        .slice(0, 10)
+        .map((a) => ({
+          afterStormS: round((a.sentAt - stormAt) / 1000, 1),
+          protocol: a.protocol,
+          totalMs: round(a.totalMs, 1),
+          ...(a.toPlatformMs !== undefined ? { toPlatformMs: round(a.toPlatformMs, 1), inPlatformMs: round(a.inPlatformMs ?? 0, 1) } : {}),
+        })),
     };
     // The contract's `critical` is the one that matters here: alarms while the backlog drains.
     if (criticalDuringDrain.count > 0) {

@@ -154,7 +154,8 @@ export class NatsObserver {
           else this.stats.counters.alarmsRepeatedOnNats++;
           return;
         }
-        const sent = this.lookup(m.deviceId)?.alarmSends.get(m.time);
+        const device = this.lookup(m.deviceId);
+        const sent = device?.alarmSends.get(m.time);
         if (!sent || sent[m.via]) return;
         sent[m.via] = true;
         if (m.via === 'ws') {
@@ -163,13 +164,17 @@ export class NatsObserver {
           return;
         }
         this.stats.counters.criticalEvents++;
-        this.stats.record('critical', m.at - sent.sentAt);
+        const totalMs = m.at - sent.sentAt;
+        this.stats.record('critical', totalMs);
         // Where the time went: reaching the platform (the device's socket, the adapters' thread taking it
         // in) and inside it (urgent lane, event out). Both clocks are this host's against a local platform.
         if (m.receivedAt !== undefined) {
-          this.stats.record('criticalToPlatform', Math.max(0, m.receivedAt - sent.sentAt));
-          this.stats.record('criticalInPlatform', Math.max(0, m.at - m.receivedAt));
-        }
+          const toPlatformMs = Math.max(0, m.receivedAt - sent.sentAt);
+          const inPlatformMs = Math.max(0, m.at - m.receivedAt);
+          this.stats.record('criticalToPlatform', toPlatformMs);
+          this.stats.record('criticalInPlatform', inPlatformMs);
+          this.stats.alarm({ sentAt: sent.sentAt, protocol: device!.protocol, totalMs, toPlatformMs, inPlatformMs });
+        } else this.stats.alarm({ sentAt: sent.sentAt, protocol: device!.protocol, totalMs });
       });
     });
   }

@@ -6,7 +6,7 @@ import { NatsObserver, SqlProbe, WsObserver } from './observers.ts';
 import { HttpPool } from './http-pool.ts';
 import { OsmandClient } from './osmand-client.ts';
 import { loopDelaySinceLastRead } from '../../engine/scheduling/loop-delay.ts';
-import { SimStats, type HistogramSet, type SimCounters } from './stats.ts';
+import { SimStats, type AlarmTiming, type HistogramSet, type SimCounters } from './stats.ts';
 import { TeltonikaClient } from './teltonika-client.ts';
 
 /**
@@ -41,6 +41,8 @@ export interface RunnerSnapshot {
   devices: number;
   counters: SimCounters;
   interval: HistogramSet;
+  /** Live alarms whose events arrived since the previous snapshot, one by one. */
+  alarms: AlarmTiming[];
   /** The simulator's own longest event loop delay since the previous snapshot (ms): it timestamps what it observes, so its delays are in every latency. */
   loopDelayMaxMs: number;
 }
@@ -178,6 +180,7 @@ export class SimulatorRunner {
       devices: this.clients.length,
       counters: structuredClone(this.stats.counters),
       interval: this.stats.takeInterval(),
+      alarms: this.stats.takeAlarms(),
       loopDelayMaxMs: Math.round(loopDelaySinceLastRead().maxMs),
     };
   }

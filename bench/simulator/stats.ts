@@ -110,6 +110,22 @@ class Latency {
   }
 }
 
+/** One live alarm and where its time went (ms), for the slowest ones to be looked at one by one. */
+export interface AlarmTiming {
+  /** When the device sent it (epoch ms). */
+  sentAt: number;
+  protocol: SimProtocol;
+  /** Send to its alarm event on NATS. */
+  totalMs: number;
+  /** Send to the platform taking it in (the event's receivedAt). */
+  toPlatformMs?: number;
+  /** Taken in to the event on NATS. */
+  inPlatformMs?: number;
+}
+
+/** An interval keeps at most this many alarms: a bench raises a few a second. */
+const MAX_ALARMS_PER_INTERVAL = 1000;
+
 export type HistogramSet = Record<LatencyKind, HistogramJson> & { deviceToAckByProtocol: Record<SimProtocol, HistogramJson> };
 
 export class SimStats {
@@ -119,6 +135,19 @@ export class SimStats {
 
   record(kind: LatencyKind, ms: number): void {
     this.lat[kind].record(ms);
+  }
+
+  private alarms: AlarmTiming[] = [];
+
+  alarm(a: AlarmTiming): void {
+    if (this.alarms.length < MAX_ALARMS_PER_INTERVAL) this.alarms.push(a);
+  }
+
+  /** The alarms timed since the last call. */
+  takeAlarms(): AlarmTiming[] {
+    const out = this.alarms;
+    this.alarms = [];
+    return out;
   }
 
   ack(protocol: SimProtocol, ms: number | undefined, buffered: boolean): void {
