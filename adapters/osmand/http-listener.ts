@@ -7,6 +7,14 @@ import { PublishError, type RecordPublisher } from '../ingest/record-publisher.t
 import { MAX_BODY_BYTES, parseOsmandRequest } from './parse-request.ts';
 import type { DeviceAdmission } from '../../engine/registry/device-registry.ts';
 
+/** A body this small is one record or a few (a batch of replays is kilobytes); the TCP listeners decode such chunks first too. */
+const SMALL_BODY_BYTES = 1024;
+
+/** Whether a request is parsed in the turn it arrived: no body (query form) or a small one. */
+function parsesAtOnce(bodyBytes: number): boolean {
+  return bodyBytes <= SMALL_BODY_BYTES;
+}
+
 export interface OsmandListener {
   port: number;
   close(): void;
@@ -21,7 +29,7 @@ export async function startOsmandListener(opts: {
   host: string;
   port: number;
   tenant: TenantId;
-  publisher: RecordPublisher;
+  publisher: Pick<RecordPublisher, 'publish' | 'resent'>;
   admission: DeviceAdmission;
   /** Paces ordinary records (adapters/ingest/intake-governor.ts); without it they only wait for the thread's next turn. */
   admit?: AdmitRecords;
@@ -52,8 +60,10 @@ export async function startOsmandListener(opts: {
         return;
       }
       // uWS hands over every request that arrived together in one go: parsing them all before anyone
-      // yields would hold the thread as long as the slowest burst. Each takes its turn.
-      await yieldIfDue();
+      // yields would hold the thread as long as the slowest burst, so a batch takes its turn. A request
+      // of one record (the query form, how a phone sends a panic) is parsed at once: waiting a turn
+      // put it behind the storm's decoding, and its records still wait for the governor unless critical.
+      if (!parsesAtOnce(body.length)) await yieldIfDue();
       const parsed = parseOsmandRequest(query, contentType, body.toString('utf8'), receivedAt);
       if (!parsed.ok) {
         opts.log.warn({ protocol: 'osmand', reason: parsed.reason }, 'rejected OsmAnd request');
