@@ -42,6 +42,7 @@ flags:
   --settle-max S       steady, peak, scale: longest wait for the fleet to settle after --warmup (0: a fixed warm-up)
   --max-steps N        peak: at most N steps (default 8)
   --backlog S          reconnect-storm: seconds of records each returning device holds (default 3600)
+  --alarms-per-min N   panic/crash alarms a minute (reconnect-storm default 600; others: max(6, devices/500))
   --ceiling-duration S seconds of the raw JetStream ceiling (default 10; 0 skips it)
   --partitions N       FLEET_PARTITIONS (default 64)   --shards N   FLEET_SHARDS (default: the platform's, half the cores)
   --heap-devices N     actors in the heap-per-actor measurement (0 skips it)
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
       'cpu-prof': { type: 'string' },
       'platform-env': { type: 'string', multiple: true },
       backlog: { type: 'string' },
+      'alarms-per-min': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
     ...(v['settle-max'] ? { settleMaxS: num('settle-max', v['settle-max'], 0, { min: 0 }) } : {}),
     ...(v['max-steps'] ? { maxSteps: num('max-steps', v['max-steps'], 8, { min: 1, int: true }) } : {}),
     ...(v.backlog ? { backlogS: num('backlog', v.backlog, 3600, { min: 0, int: true }) } : {}),
+    ...(v['alarms-per-min'] ? { alarmsPerMin: num('alarms-per-min', v['alarms-per-min'], 0, { min: 0 }) } : {}),
     ...(v['heap-devices'] ? { heapDevices: num('heap-devices', v['heap-devices'], 0, { min: 0, int: true }) } : {}),
     ...(mix ? { mix } : {}),
     seed: num('seed', v.seed, 1, { min: 0, int: true }),

@@ -114,6 +114,21 @@ describe('simulator determinism', () => {
     expect(d.next(1)[0]).toBe(alarm);
   });
 
+  it('alarms come at the rate asked for even when only the few devices outside a storm may raise them', () => {
+    const fleet = new FleetModel(options({ devices: 1020, storm: { devices: 1000, atS: 5, backlogS: 60 }, alarmsPerMin: 120, deadZones: { ...DEFAULT_DEAD_ZONES, initialShare: 0, perDeviceHour: 0 } }));
+    const raisedBy = new Set<string>();
+    let alarms = 0;
+    for (let s = 0; s < 60; s++)
+      fleet.stepGroup(0, 1, T0 + s * 1000, (d, r) => {
+        if (!r.alarm) return;
+        alarms++;
+        raisedBy.add(d.id);
+      });
+    expect(alarms).toBe(120);
+    const stormIds = new Set(fleet.devices.slice(0, 1000).map((d) => d.id));
+    expect([...raisedBy].some((id) => stormIds.has(id))).toBe(false);
+  });
+
   it('the protocol mix is met closely and is stable for a seed', () => {
     const mix = parseMix('osmand=2,teltonika=2,gt06=1');
     expect(mix.osmand).toBeCloseTo(0.4);

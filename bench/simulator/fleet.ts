@@ -96,6 +96,8 @@ export class FleetModel {
   readonly devices: SimDevice[];
   private readonly rng: Rng;
   private alarmBudget = 0;
+  /** Devices that may raise alarms (a storm's devices do not): picked from directly, so the rate holds however few they are. */
+  private readonly alarmDevices: SimDevice[];
   rateScale: number;
   alarmsPerMin: number;
   /** Fleet seconds stepped (advanced when group 0 steps). */
@@ -126,6 +128,7 @@ export class FleetModel {
       if (i < stormN) d.alarmsAllowed = false;
       this.devices.push(d);
     }
+    this.alarmDevices = this.devices.filter((d) => d.alarmsAllowed);
   }
 
   /**
@@ -157,8 +160,8 @@ export class FleetModel {
 
   private pickAlarmDevice(): SimDevice | undefined {
     for (let tries = 0; tries < 20; tries++) {
-      const d = this.devices[this.rng.int(this.devices.length)];
-      if (d && d.alarmsAllowed && d.online) return d;
+      const d = this.alarmDevices[this.rng.int(this.alarmDevices.length)];
+      if (d && d.online) return d;
     }
     return undefined;
   }
