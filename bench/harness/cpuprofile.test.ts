@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { summarizeProfile } from './cpuprofile.ts';
 
 // root -> admit (file a.ts) -> hash (b.ts); root -> (idle). Samples 1 ms apart: admit, hash, hash, idle, hash.
@@ -19,8 +19,10 @@ const profile = {
 };
 
 describe('cpu profile summary', () => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fleetline-prof-')), 't.cpuprofile');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetline-prof-'));
+  const file = path.join(dir, 't.cpuprofile');
   fs.writeFileSync(file, JSON.stringify(profile));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('ranks self time, and inclusive time counts what a function called', () => {
     const s = summarizeProfile(file, 10, { inclusive: true });
