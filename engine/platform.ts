@@ -107,6 +107,7 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
           registryMode: config.registryMode,
           tcpMaxPerAddress: config.tcpMaxPerAddress,
           replayHoldPackets: config.replayHoldPackets,
+          intakeStallMs: config.intakeStallMs,
           ports: { osmand: config.osmandPort, teltonika: config.teltonikaPort, gt06: config.gt06Port },
           logLevel: config.logLevel,
         },

@@ -36,6 +36,22 @@ describe('intake governor', () => {
     expect(g.stats.rate).toBeGreaterThan(cut * 3);
   });
 
+  it('cuts only for stalls longer than the one it lets pass (FLEET_INTAKE_STALL_MS)', async () => {
+    const rateAfter30msStalls = async (stallMs: number) => {
+      g = new IntakeGovernor(10_000, undefined, stallMs);
+      for (let i = 0; i < 10; i++) {
+        await g.admit(20);
+        busy(30);
+        await sleep(2);
+      }
+      const rate = g.stats.rate;
+      g.close();
+      return rate;
+    };
+    expect(await rateAfter30msStalls(10)).toBeLessThan(10_000 * 0.67);
+    expect(await rateAfter30msStalls(100)).toBeGreaterThanOrEqual(10_000);
+  });
+
   it('leaves the pace alone for a lone stall in a thread that is mostly idle (a garbage collection)', async () => {
     g = new IntakeGovernor(10_000);
     for (let i = 0; i < 6; i++) {

@@ -11,7 +11,7 @@ import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
  * Every ordinary records packet takes tokens (its record count) before it is
  * normalised; the rate is adjusted every ADJUST_MS from the loop's own delay,
  * its longest one in that time (an alarm arriving during the one long stall
- * waits for all of it): above TARGET_MAX_MS, in a thread busy most of that
+ * waits for all of it): above the stall it lets pass (FLEET_INTAKE_STALL_MS, 40 ms), in a thread busy most of that
  * time (BUSY_TO_CUT), the pace is set to two thirds of what was actually
  * admitted in that time (cutting an allowance nobody used would change
  * nothing); below half of it, or in a thread mostly idle, the allowance grows
@@ -29,7 +29,8 @@ import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
  */
 
 const ADJUST_MS = 200;
-const TARGET_MAX_MS = 40;
+/** The longest stall let pass by default (FLEET_INTAKE_STALL_MS). */
+export const DEFAULT_STALL_MS = 40;
 /**
  * Share of the window the thread was busy below which a stall is not the
  * intake's doing: at steady load the thread idles most of the time and its
@@ -81,6 +82,8 @@ export class IntakeGovernor {
     initialRate = 50_000,
     /** Milliseconds, monotonic (tests pass a fake one). */
     private readonly clock: () => number = () => performance.now(),
+    /** The longest loop stall let pass before the pace is cut (FLEET_INTAKE_STALL_MS). */
+    private readonly stallMs = DEFAULT_STALL_MS,
   ) {
     this.last = this.windowStart = clock();
     this.stats = { rate: initialRate, throttled: 0, throttledLive: 0, waitingLive: 0, waitingReplays: 0, abandoned: 0 };
@@ -179,9 +182,9 @@ export class IntakeGovernor {
     const r = this.stats.rate;
     // A stall with nothing admitted, or in a thread that was mostly idle (a GC, a burst elsewhere in the
     // thread), is not ours to correct.
-    if (worst > TARGET_MAX_MS && admittedPerS > 0 && elu.utilization >= BUSY_TO_CUT) {
+    if (worst > this.stallMs && admittedPerS > 0 && elu.utilization >= BUSY_TO_CUT) {
       this.stats.rate = Math.max(MIN_RATE, Math.round(Math.min(r, admittedPerS) * 0.67));
-    } else if (worst < TARGET_MAX_MS / 2 || elu.utilization < BUSY_TO_CUT) {
+    } else if (worst < this.stallMs / 2 || elu.utilization < BUSY_TO_CUT) {
       // A thread idling half the time while packets wait for their turn is paced far too low (after a
       // power-on wave, say): the pace comes back within a second or two, not in tens of seconds.
       const factor = elu.utilization < BUSY_TO_CUT / 2 ? 1.5 : 1.1;

@@ -43,7 +43,7 @@ export async function startListeners(
     const registry = new DeviceRegistry(registryBucket, o.registryMode);
     const publisher = new RecordPublisher(js, { partitions: o.partitions, lingerMs: o.ingestLingerMs, ...(urgentJs ? { urgentJs } : {}) });
     closers.push(() => publisher.close());
-    const governor = new IntakeGovernor();
+    const governor = new IntakeGovernor(undefined, undefined, o.intakeStallMs);
     closers.push(() => governor.close());
     const admit: AdmitRecords = (records, live, gone) => governor.admit(records, live, gone);
     const replayHold = new ReplayHold(() => governor.stats.waitingReplays, (records, gone) => governor.admit(records, false, gone), o.replayHoldPackets);

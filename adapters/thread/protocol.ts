@@ -17,6 +17,8 @@ export interface AdapterThreadData {
   tcpMaxPerAddress: number;
   /** FLEET_REPLAY_HOLD_PACKETS (ingest/replay-hold.ts); 0 turns the hold off. */
   replayHoldPackets: number;
+  /** FLEET_INTAKE_STALL_MS (ingest/intake-governor.ts). */
+  intakeStallMs: number;
   ports: { osmand: number; teltonika: number; gt06: number };
   logLevel: string;
 }

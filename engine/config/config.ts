@@ -44,6 +44,7 @@ export const EnvSchema = z.object({
   FLEET_MAX_ATTEMPTS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(100).default(5),
   FLEET_TCP_MAX_PER_ADDRESS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(1024),
   FLEET_REPLAY_HOLD_PACKETS: z.coerce.number({ message: 'must be a whole number' }).int().min(0).max(1_000_000).default(256),
+  FLEET_INTAKE_STALL_MS: z.coerce.number({ message: 'must be milliseconds' }).int().min(5).max(10_000).default(40),
   FLEET_NATS_PORT: port(4222),
   FLEET_NATS_SYNC: z.enum(['always', 'default']).default('always'),
   FLEET_NATS_PROCS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1024).optional(),
@@ -108,6 +109,8 @@ export interface FleetConfig {
   tcpMaxPerAddress: number;
   /** Decoded replay packets allowed to wait for the intake before new replays wait as bytes; 0: never hold. */
   replayHoldPackets: number;
+  /** Longest event-loop stall of the adapters' thread the intake governor lets pass before it paces ordinary records. */
+  intakeStallMs: number;
   natsPort: number;
   natsSync: 'always' | 'default';
   /**
@@ -177,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetConfig {
     maxAttempts: e.FLEET_MAX_ATTEMPTS,
     tcpMaxPerAddress: e.FLEET_TCP_MAX_PER_ADDRESS,
     replayHoldPackets: e.FLEET_REPLAY_HOLD_PACKETS,
+    intakeStallMs: e.FLEET_INTAKE_STALL_MS,
     natsPort: e.FLEET_NATS_PORT,
     natsSync: e.FLEET_NATS_SYNC,
     natsProcs: e.FLEET_NATS_PROCS ?? defaultNatsProcs(),
