@@ -31,4 +31,36 @@ describe('turn budget', () => {
     await turn;
     expect(yieldIfDue()).toBeUndefined();
   });
+
+  it('lets callers that waited go one at a time while the budget lasts, not all at once', async () => {
+    const busy = (ms: number) => {
+      const t = performance.now();
+      while (performance.now() - t < ms) {
+        // work
+      }
+    };
+    busy(10); // the budget is spent: every caller below waits for a turn
+    const doneAtTurn: number[] = [];
+    let turn = 0;
+    let ticking = true;
+    const tick = () => {
+      turn++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        await yieldIfDue();
+        busy(2); // parsing a request, say
+        doneAtTurn.push(turn);
+      }),
+    );
+    ticking = false;
+    const perTurn = new Map<number, number>();
+    for (const t of doneAtTurn) perTurn.set(t, (perTurn.get(t) ?? 0) + 1);
+    // 2 ms each in a 4 ms budget: two or three a turn (the one that crosses the budget finishes), never forty.
+    expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(3);
+    expect(doneAtTurn).toHaveLength(40);
+  });
 });
+
