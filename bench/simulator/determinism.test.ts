@@ -129,6 +129,18 @@ describe('simulator determinism', () => {
     expect([...raisedBy].some((id) => stormIds.has(id))).toBe(false);
   });
 
+  it('alarms are spread over the second, not raised together', () => {
+    const fleet = new FleetModel(options({ devices: 200, alarmsPerMin: 600, deadZones: { ...DEFAULT_DEAD_ZONES, initialShare: 0, perDeviceHour: 0 } }));
+    const perGroup = new Array<number>(10).fill(0);
+    for (let s = 0; s < 30; s++)
+      for (let g = 0; g < 10; g++)
+        fleet.stepGroup(g, 10, T0 + s * 1000 + g * 100, (_d, r) => {
+          if (r.alarm) perGroup[g]!++;
+        });
+    // Ten a second: one in each 100 ms phase group.
+    expect(perGroup).toEqual(new Array<number>(10).fill(30));
+  });
+
   it('the protocol mix is met closely and is stable for a seed', () => {
     const mix = parseMix('osmand=2,teltonika=2,gt06=1');
     expect(mix.osmand).toBeCloseTo(0.4);
