@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { tenantId, type TelemetryRecord } from '../../engine/model/index.ts';
 import type { PublishOutcome } from '../ingest/record-publisher.ts';
+import { ReplayHold } from '../ingest/replay-hold.ts';
 import { FakeAdmission, captureLog } from '../tcp/test-kit.ts';
 import { startOsmandListener, type OsmandListener } from './http-listener.ts';
 
@@ -37,7 +38,7 @@ function keepTheThreadBusy(): void {
   setImmediate(work);
 }
 
-async function start(publisher: TimedPublisher): Promise<number> {
+async function start(publisher: TimedPublisher, more: Partial<Parameters<typeof startOsmandListener>[0]> = {}): Promise<number> {
   listener = await startOsmandListener({
     host: '127.0.0.1',
     port: 0,
@@ -45,6 +46,7 @@ async function start(publisher: TimedPublisher): Promise<number> {
     publisher,
     admission: new FakeAdmission(),
     log: captureLog().log,
+    ...more,
     now: () => {
       publisher.takenInAt = performance.now();
       return Date.now();
@@ -71,4 +73,36 @@ describe('OsmAnd over HTTP', () => {
     expect(p!.afterMs).toBeLessThan(20);
     expect(b!.afterMs).toBeGreaterThanOrEqual(20);
   });
+
+  it('while the intake is backed up, a replay batch waits for its turn as bytes and is not paced again', async () => {
+    const publisher = new TimedPublisher();
+    const turns: { records: number; let: () => void }[] = [];
+    const paced: number[] = [];
+    // 300 replays already wait for the governor: the hold is busy.
+    const replayHold = new ReplayHold(() => 300, (records) => new Promise<void>((resolve) => turns.push({ records, let: resolve })), 256);
+    const port = await start(publisher, { replayHold, admit: async (n) => void paced.push(n) });
+    const t = Date.now();
+    // 40 locations a second apart, ending `endMs`.
+    const body = (device: string, endMs: number) =>
+      JSON.stringify({ device_id: device, location: Array.from({ length: 40 }, (_, i) => ({ timestamp: new Date(endMs - (39 - i) * 1000).toISOString(), coords: { latitude: 52.1, longitude: 5.1 } })) });
+    const post = (b: string) => fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: b });
+
+    const replay = post(body('phone-old', t - 3600_000));
+    await eventuallyTrue(() => turns.length === 1);
+    expect(turns[0]!.records).toBe(40);
+    expect(publisher.delays).toHaveLength(0); // waiting, unparsed
+    // A live batch is not held: it is parsed and paced as before.
+    expect((await post(body('phone-live', t))).status).toBe(200);
+    expect(paced).toEqual([40]);
+    turns[0]!.let();
+    expect((await replay).status).toBe(200);
+    expect(publisher.delays.map((d) => [d.records[0]!.deviceId, d.records.length])).toEqual([['phone-live', 40], ['phone-old', 40]]);
+    expect(paced).toEqual([40]); // its turn was its pacing
+  });
 });
+
+async function eventuallyTrue(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(check()).toBe(true);
+}
+

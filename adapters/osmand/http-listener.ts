@@ -3,6 +3,8 @@ import type { TenantId } from '../../engine/model/index.ts';
 import { BodyTooLargeError, json, listen, readBody, send, trackAbort, uWS } from '../../engine/http/uws.ts';
 import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
 import { takeIn, type AdmitRecords } from '../ingest/intake.ts';
+import { isHoldableReplay, type ReplayHold } from '../ingest/replay-hold.ts';
+import { peekJsonBatch } from './replay-peek.ts';
 import { PublishError, type RecordPublisher } from '../ingest/record-publisher.ts';
 import { MAX_BODY_BYTES, parseOsmandRequest } from './parse-request.ts';
 import type { DeviceAdmission } from '../../engine/registry/device-registry.ts';
@@ -13,6 +15,15 @@ const SMALL_BODY_BYTES = 1024;
 /** Whether a request is parsed in the turn it arrived: no body (query form) or a small one. */
 function parsesAtOnce(bodyBytes: number): boolean {
   return bodyBytes <= SMALL_BODY_BYTES;
+}
+
+/** Waits for the governor's turn as bytes when the intake is backed up and the body is a replay batch; true if it waited. */
+async function waitAsBytes(hold: ReplayHold | undefined, contentType: string, body: Buffer, receivedAt: number, gone: () => boolean): Promise<boolean> {
+  if (hold === undefined || parsesAtOnce(body.length) || !hold.busy) return false;
+  const peek = peekJsonBatch(contentType, body, receivedAt);
+  if (peek === undefined || !isHoldableReplay(peek, receivedAt)) return false;
+  await new Promise<void>((resolve) => hold.hold({ admitted: () => resolve(), gone }, peek.records));
+  return true;
 }
 
 export interface OsmandListener {
@@ -33,6 +44,8 @@ export async function startOsmandListener(opts: {
   admission: DeviceAdmission;
   /** Paces ordinary records (adapters/ingest/intake-governor.ts); without it they only wait for the thread's next turn. */
   admit?: AdmitRecords;
+  /** While the intake is backed up, a JSON replay batch waits for its turn as bytes (ingest/replay-hold.ts). */
+  replayHold?: ReplayHold;
   log: Logger;
   now?: () => number;
 }): Promise<OsmandListener> {
@@ -64,6 +77,9 @@ export async function startOsmandListener(opts: {
       // of one record (the query form, how a phone sends a panic) is parsed at once: waiting a turn
       // put it behind the storm's decoding, and its records still wait for the governor unless critical.
       if (!parsesAtOnce(body.length)) await yieldIfDue();
+      const held = await waitAsBytes(opts.replayHold, contentType, body, receivedAt, () => abort.aborted);
+      // The phone gave up while its batch waited: there is no one to answer, and it sends the batch again.
+      if (held && abort.aborted) return;
       const parsed = parseOsmandRequest(query, contentType, body.toString('utf8'), receivedAt);
       if (!parsed.ok) {
         opts.log.warn({ protocol: 'osmand', reason: parsed.reason }, 'rejected OsmAnd request');
@@ -72,7 +88,9 @@ export async function startOsmandListener(opts: {
       }
       // As on the TCP listeners: resends are answered at once, ordinary records are paced under load, alarms are not.
       // A phone that gave up on this request (timeout) sends it again: its place in the queue is not served.
-      const { records, resent, rejected } = await takeIn({ ...gate, gone: () => abort.aborted }, parsed.records, receivedAt);
+      // A batch that waited as bytes had its turn: it is not paced a second time.
+      const { admit: _paced, ...unpaced } = gate;
+      const { records, resent, rejected } = await takeIn({ ...(held ? unpaced : gate), gone: () => abort.aborted }, parsed.records, receivedAt);
       const bad = rejected[0];
       if (bad) {
         opts.log.warn({ protocol: 'osmand', deviceId: bad.deviceId, reason: bad.reason }, 'rejected OsmAnd record');

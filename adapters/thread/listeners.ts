@@ -48,7 +48,7 @@ export async function startListeners(
     const admit: AdmitRecords = (records, live, gone) => governor.admit(records, live, gone);
     const replayHold = new ReplayHold(() => governor.stats.waitingReplays, (records, gone) => governor.admit(records, false, gone), o.replayHoldPackets);
     const resent = (id: string) => publisher.resent(id);
-    const osmand = await startOsmandListener({ host: o.host, port: o.ports.osmand, tenant, publisher, admission: registry, admit, log });
+    const osmand = await startOsmandListener({ host: o.host, port: o.ports.osmand, tenant, publisher, admission: registry, admit, ...(o.replayHoldPackets > 0 ? { replayHold } : {}), log });
     closers.push(() => osmand.close());
 
     const publish = (records: TelemetryRecord[]) => publisher.publish(records);
