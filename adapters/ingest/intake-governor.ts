@@ -30,7 +30,7 @@ import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
 
 const ADJUST_MS = 200;
 /** The longest stall let pass by default (FLEET_INTAKE_STALL_MS). */
-export const DEFAULT_STALL_MS = 40;
+const DEFAULT_STALL_MS = 40;
 /**
  * Share of the window the thread was busy below which a stall is not the
  * intake's doing: at steady load the thread idles most of the time and its

@@ -50,6 +50,7 @@ export async function startOsmandListener(opts: {
   now?: () => number;
 }): Promise<OsmandListener> {
   const gate = { tenant: opts.tenant, admit: opts.admit ?? (async () => yieldIfDue()), resent: (id: string) => opts.publisher.resent(id) };
+  const { admit: _paced, ...unpacedGate } = gate;
   const now = opts.now ?? Date.now;
   const app = uWS.App();
   app.any('/*', (res, req) => {
@@ -89,8 +90,7 @@ export async function startOsmandListener(opts: {
       // As on the TCP listeners: resends are answered at once, ordinary records are paced under load, alarms are not.
       // A phone that gave up on this request (timeout) sends it again: its place in the queue is not served.
       // A batch that waited as bytes had its turn: it is not paced a second time.
-      const { admit: _paced, ...unpaced } = gate;
-      const { records, resent, rejected } = await takeIn({ ...(held ? unpaced : gate), gone: () => abort.aborted }, parsed.records, receivedAt);
+      const { records, resent, rejected } = await takeIn({ ...(held ? unpacedGate : gate), gone: () => abort.aborted }, parsed.records, receivedAt);
       const bad = rejected[0];
       if (bad) {
         opts.log.warn({ protocol: 'osmand', deviceId: bad.deviceId, reason: bad.reason }, 'rejected OsmAnd record');

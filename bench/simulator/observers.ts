@@ -156,7 +156,7 @@ export class NatsObserver {
         }
         const device = this.lookup(m.deviceId);
         const sent = device?.alarmSends.get(m.time);
-        if (!sent || sent[m.via]) return;
+        if (!device || !sent || sent[m.via]) return;
         sent[m.via] = true;
         if (m.via === 'ws') {
           this.stats.counters.criticalEventsOnWs++;
@@ -173,8 +173,8 @@ export class NatsObserver {
           const inPlatformMs = Math.max(0, m.at - m.receivedAt);
           this.stats.record('criticalToPlatform', toPlatformMs);
           this.stats.record('criticalInPlatform', inPlatformMs);
-          this.stats.alarm({ sentAt: sent.sentAt, protocol: device!.protocol, totalMs, toPlatformMs, inPlatformMs });
-        } else this.stats.alarm({ sentAt: sent.sentAt, protocol: device!.protocol, totalMs });
+          this.stats.alarm({ sentAt: sent.sentAt, protocol: device.protocol, totalMs, toPlatformMs, inPlatformMs });
+        } else this.stats.alarm({ sentAt: sent.sentAt, protocol: device.protocol, totalMs });
       });
     });
   }
