@@ -242,10 +242,15 @@ export function parseJsonForm(body: string, receivedAt: number): ParseResult {
   return { ok: true, records };
 }
 
+/** A request is in the JSON form when it says so or its body (leading whitespace left out) opens an object. */
+export function isJsonForm(contentType: string, trimmedBodyStart: string): boolean {
+  return contentType.includes('json') || trimmedBodyStart.startsWith('{');
+}
+
 /** Either form; a JSON body wins when the request carries one. */
 export function parseOsmandRequest(query: string, contentType: string, body: string, receivedAt: number): ParseResult {
   const trimmed = body.trimStart();
-  if (contentType.includes('json') || trimmed.startsWith('{')) return parseJsonForm(body, receivedAt);
+  if (isJsonForm(contentType, trimmed)) return parseJsonForm(body, receivedAt);
   const params = new URLSearchParams(query);
   // Some clients POST the parameters as a form body instead of the query string.
   if (trimmed.length > 0 && contentType.includes('x-www-form-urlencoded')) {

@@ -1,5 +1,5 @@
 import type { ChunkPeek } from '../tcp/protocol-session.ts';
-import { MAX_LOCATIONS_PER_REQUEST, parseDeviceTime } from './parse-request.ts';
+import { MAX_LOCATIONS_PER_REQUEST, isJsonForm, parseDeviceTime } from './parse-request.ts';
 
 /**
  * What an OsmAnd JSON batch holds, read without parsing it, so that a replay
@@ -18,11 +18,13 @@ import { MAX_LOCATIONS_PER_REQUEST, parseDeviceTime } from './parse-request.ts';
 
 const COORDS = Buffer.from('"coords"');
 const TIMESTAMP = Buffer.from('"timestamp"');
+/** Enough of the body's start to see past the whitespace a client puts before its opening brace. */
+const BODY_START_BYTES = 64;
 /** Enough for any timestamp value: an ISO-8601 string or epoch (milli)seconds. */
 const VALUE_WINDOW_BYTES = 48;
 
 export function peekJsonBatch(contentType: string, body: Buffer, receivedAt: number): ChunkPeek | undefined {
-  if (!isJsonBody(contentType, body)) return undefined;
+  if (!isJsonForm(contentType, body.toString('latin1', 0, BODY_START_BYTES).trimStart())) return undefined;
   let records = 0;
   for (let at = body.indexOf(COORDS); at >= 0 && records <= MAX_LOCATIONS_PER_REQUEST; at = body.indexOf(COORDS, at + COORDS.length)) records++;
   if (records === 0 || records > MAX_LOCATIONS_PER_REQUEST) return undefined;
@@ -30,15 +32,6 @@ export function peekJsonBatch(contentType: string, body: Buffer, receivedAt: num
   const last = timestampAt(body, body.lastIndexOf(TIMESTAMP), receivedAt);
   if (first === undefined || last === undefined) return undefined;
   return { records, critical: false, oldestDeviceTime: Math.min(first, last), newestDeviceTime: Math.max(first, last) };
-}
-
-function isJsonBody(contentType: string, body: Buffer): boolean {
-  if (contentType.includes('json')) return true;
-  for (const byte of body) {
-    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
-    return byte === 0x7b; // '{'
-  }
-  return false;
 }
 
 /** The time of the `"timestamp": value` pair at `at`, ms; undefined when it does not read as one. */

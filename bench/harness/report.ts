@@ -157,13 +157,12 @@ export function renderTable(r: BenchResult): string {
     out.push('');
     const { slowestCriticalDuringDrain: slowest, ...storm } = r.storm;
     out.push(`storm: ${Object.entries(storm).map(([k, v]) => `${k} ${typeof v === 'number' ? fmt(v, 1) : typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ')}`);
-    if (Array.isArray(slowest) && slowest.length > 0) {
-      const rows = slowest as { afterStormS: number; protocol: string; totalMs: number; toPlatformMs?: number; inPlatformMs?: number }[];
+    if (slowest && slowest.length > 0) {
       out.push('');
       out.push(
         table([
           ['slowest alarms while draining', 's after storm', 'total ms', 'device -> platform', 'platform -> event'],
-          ...rows.map((a) => [a.protocol, fmt(a.afterStormS, 1), fmt(a.totalMs, 1), fmt(a.toPlatformMs, 1), fmt(a.inPlatformMs, 1)]),
+          ...slowest.map((a) => [a.protocol, fmt(a.afterStormS, 1), fmt(a.totalMs, 1), fmt(a.toPlatformMs, 1), fmt(a.inPlatformMs, 1)]),
         ]),
       );
     }

@@ -115,7 +115,7 @@ export interface BenchResult {
   timeline: TimelinePoint[];
   steps?: PeakStep[];
   scale?: ScaleStep[];
-  storm?: Record<string, unknown>;
+  storm?: Record<string, unknown> & { slowestCriticalDuringDrain?: SlowAlarm[] };
   notes: string[];
   files: { json: string; chart: string };
 }
@@ -127,4 +127,13 @@ export interface ThreadLoad {
   gcMax: number;
   majorGcMax?: number;
   heapMaxBytes?: number;
+}
+
+/** One of a reconnect storm's slowest alarms while it drained (`storm.slowestCriticalDuringDrain`). */
+export interface SlowAlarm {
+  afterStormS: number;
+  protocol: string;
+  totalMs: number;
+  toPlatformMs?: number;
+  inPlatformMs?: number;
 }

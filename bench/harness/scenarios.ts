@@ -352,26 +352,26 @@ async function reconnectStorm(o: ScenarioOptions): Promise<BenchResult> {
     // Keep the fleet live (records and alarms keep coming) until the storm's backlog is gone, or for at most
     // 4x the window: critical latency is wanted for the whole time the backlog drains.
     const liveUntil = Date.now() + Math.max(120, 4 * durationS) * 1000;
-    const trickle = { stormDevices };
+    const storm = { stormDevices };
     const cleared = () => {
       const c = session.latestCounters();
       const m = session.latestMetrics();
-      return !!c && !!m && !stormDraining(c, m.lag, trickle);
+      return !!c && !!m && !stormDraining(c, m.lag, storm);
     };
     if (!cleared()) o.log(`backlog still draining; the fleet stays live until it clears (at most ${Math.round((liveUntil - Date.now()) / 1000)} s)`);
     while (Date.now() < liveUntil && !cleared()) await sleep(1000);
     o.log('draining what is left');
     const drain = await session.drain(Math.max(120_000, durationS * 4000));
-    // The seconds after the storm while its backlog was still draining (device backlog or consumer lag above a
-    // trickle), the final drain included: alarm events raised late in the window are matched there.
-    const draining = session.samples.filter((s) => s.t > stormAt && stormDraining(s.snap.counters, s.metrics?.lag ?? 0, trickle));
+    // The seconds after the storm while its backlog was still draining (devices behind or consumer lag, settle.ts
+    // stormDraining), the final drain included: alarm events raised late in the window are matched there.
+    const draining = session.samples.filter((s) => s.t > stormAt && stormDraining(s.snap.counters, s.metrics?.lag ?? 0, storm));
     const whileDraining = (kind: LatencyKind) => {
       const h = new Histogram();
       for (const s of draining) h.merge(s.snap.interval[kind]);
       return h.summary();
     };
     const lastDraining = draining.at(-1);
-    const clearedAt = session.samples.find((s) => s.t > (lastDraining?.t ?? stormAt) && !stormDraining(s.snap.counters, s.metrics?.lag ?? 0, trickle));
+    const clearedAt = session.samples.find((s) => s.t > (lastDraining?.t ?? stormAt) && !stormDraining(s.snap.counters, s.metrics?.lag ?? 0, storm));
     const peakLag = Math.max(0, ...session.timeline.map((p) => p.lag));
     const result = assemble('reconnect-storm', o, { ...sim, mix: session.mix }, { session, window, drain, extraNotes: notes }, ceiling, heap, startedAt, durationS);
     const criticalDuringDrain = whileDraining('critical');
