@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { IntakeGovernor } from './intake-governor.ts';
+import { busyOutsideStall, IntakeGovernor } from './intake-governor.ts';
 
 let g: IntakeGovernor | undefined;
 afterEach(() => g?.close());
@@ -60,6 +60,29 @@ describe('intake governor', () => {
       await sleep(240);
     }
     expect(g.stats.rate).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it('leaves the pace alone for a long lone stall that fills most of an adjustment window', async () => {
+    // A 150 ms collection in a 200 ms window: the window looks 75 % busy, but the rest of it was idle.
+    g = new IntakeGovernor(10_000);
+    for (let i = 0; i < 6; i++) {
+      await g.admit(5);
+      busy(150);
+      await sleep(250);
+    }
+    expect(g.stats.rate).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it('judges how busy the thread was outside its longest stall', () => {
+    // 200 ms window: a 120 ms stall and 10 ms of other work is an idle thread; 120 + 70 is a busy one.
+    expect(busyOutsideStall({ active: 130, idle: 70 }, 120)).toBeCloseTo(10 / 80);
+    expect(busyOutsideStall({ active: 190, idle: 10 }, 120)).toBeCloseTo(70 / 80);
+    // Without a stall it is the plain utilisation.
+    expect(busyOutsideStall({ active: 150, idle: 50 }, 0)).toBeCloseTo(0.75);
+    // A window that was nearly all one stall tells nothing.
+    expect(busyOutsideStall({ active: 195, idle: 5 }, 190)).toBe(0);
+    // A delay longer than the busy time (the thread was descheduled) never makes the share negative.
+    expect(busyOutsideStall({ active: 20, idle: 180 }, 60)).toBe(0);
   });
 
   it('makes a packet beyond the pace wait, and lets it through in time', async () => {

@@ -11,8 +11,8 @@ import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
  * Every ordinary records packet takes tokens (its record count) before it is
  * normalised; the rate is adjusted every ADJUST_MS from the loop's own delay,
  * its longest one in that time (an alarm arriving during the one long stall
- * waits for all of it): above the stall it lets pass (FLEET_INTAKE_STALL_MS, 40 ms), in a thread busy most of that
- * time (BUSY_TO_CUT), the pace is set to two thirds of what was actually
+ * waits for all of it): above the stall it lets pass (FLEET_INTAKE_STALL_MS, 40 ms), in a thread busy most of the
+ * rest of that time (BUSY_TO_CUT), the pace is set to two thirds of what was actually
  * admitted in that time (cutting an allowance nobody used would change
  * nothing); below half of it, or in a thread mostly idle, the allowance grows
  * by a tenth (by half when the thread idles most of the time). A packet that
@@ -38,6 +38,8 @@ const DEFAULT_STALL_MS = 40;
  * only made devices wait: p99 ACK went from ~100 ms to over a second).
  */
 const BUSY_TO_CUT = 0.7;
+/** Below this much of the window outside its longest stall, the window tells nothing about the intake. */
+const MIN_REST_MS = ADJUST_MS / 4;
 const MIN_RATE = 500;
 const MAX_RATE = 1_000_000;
 const BURSTS_PER_S = 100;
@@ -181,13 +183,17 @@ export class IntakeGovernor {
     this.elu = performance.eventLoopUtilization();
     const r = this.stats.rate;
     // A stall with nothing admitted, or in a thread that was mostly idle (a GC, a burst elsewhere in the
-    // thread), is not ours to correct.
-    if (worst > this.stallMs && admittedPerS > 0 && elu.utilization >= BUSY_TO_CUT) {
+    // thread), is not ours to correct. The stall itself is busy time too: a 100 ms collection in an idle
+    // thread made a 200 ms window look 60 % busy, and the cut that followed (to two thirds of what little
+    // was admitted meanwhile) left a steady fleet's live records queueing for a second. So the thread must
+    // have been busy for most of the rest of the window.
+    const busyAside = busyOutsideStall(elu, worst);
+    if (worst > this.stallMs && admittedPerS > 0 && busyAside >= BUSY_TO_CUT) {
       this.stats.rate = Math.max(MIN_RATE, Math.round(Math.min(r, admittedPerS) * 0.67));
-    } else if (worst < this.stallMs / 2 || elu.utilization < BUSY_TO_CUT) {
+    } else if (worst < this.stallMs / 2 || busyAside < BUSY_TO_CUT) {
       // A thread idling half the time while packets wait for their turn is paced far too low (after a
       // power-on wave, say): the pace comes back within a second or two, not in tens of seconds.
-      const factor = elu.utilization < BUSY_TO_CUT / 2 ? 1.5 : 1.1;
+      const factor = busyAside < BUSY_TO_CUT / 2 ? 1.5 : 1.1;
       this.stats.rate = Math.min(MAX_RATE, Math.round(r * factor + 100));
     }
   }
@@ -199,4 +205,14 @@ export class IntakeGovernor {
     for (const w of [...this.waitingLive.splice(0), ...this.waiting.splice(0)]) w.resolve();
     this.countWaiting();
   }
+}
+
+/**
+ * Share of the window the thread was busy outside its longest stall; a window
+ * that was nearly all one stall says nothing about the intake (0).
+ */
+export function busyOutsideStall(elu: Pick<EventLoopUtilization, 'active' | 'idle'>, stallMs: number): number {
+  const stall = Math.min(stallMs, elu.active);
+  const rest = elu.active + elu.idle - stall;
+  return rest < MIN_REST_MS ? 0 : (elu.active - stall) / rest;
 }
