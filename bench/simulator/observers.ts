@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import WebSocket from 'ws';
 import { unpack } from '../../engine/model/wire.ts';
 import type { SimDevice } from './device.ts';
 import type { AlarmSeen } from './alarm-watch-thread.ts';
+import type { LiveSeen } from './live-watch-thread.ts';
 import { now, type SimStats } from './stats.ts';
 
 /**
@@ -33,10 +33,9 @@ interface ViewItem {
   position?: { time?: string } | null;
 }
 
+/** The `/v1/live` fleet subscription, stamped in a thread of its own (live-watch-thread.ts), matched here. */
 export class WsObserver {
-  private ws: WebSocket | undefined;
-  private closed = false;
-  connected = false;
+  private worker: Worker | undefined;
 
   constructor(
     private readonly url: string,
@@ -46,54 +45,36 @@ export class WsObserver {
   ) {}
 
   start(): Promise<void> {
+    const worker = new Worker(new URL('../harness/ts-worker.mjs', import.meta.url), {
+      workerData: { module: '../simulator/live-watch-thread.ts', url: this.url },
+    });
+    this.worker = worker;
+    worker.unref();
+    worker.on('error', (err) => this.onError(`live watch thread failed: ${err.message}`));
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(this.url);
-      this.ws = ws;
-      let opened = false;
-      ws.on('open', () => {
-        opened = true;
-        this.connected = true;
-        ws.send(JSON.stringify({ type: 'subscribe', fleet: true }));
-        resolve();
-      });
-      ws.on('message', (data: Buffer) => this.onMessage(data));
-      ws.on('error', (err) => {
-        if (!opened) reject(err);
-        else this.onError(`WebSocket error: ${err.message}`);
-      });
-      ws.on('close', (code) => {
-        this.connected = false;
-        if (this.closed) return;
-        this.onError(`WebSocket closed (${code}); reconnecting`);
-        setTimeout(() => void this.start().catch((e: unknown) => this.onError(`WebSocket reconnect failed: ${String(e)}`)), 1000);
+      worker.once('error', reject);
+      worker.on('message', (m: LiveSeen) => {
+        if ('ready' in m) return resolve();
+        if ('error' in m) return this.onError(m.error);
+        this.onPositions(m.at, m.items, m.positions);
       });
     });
   }
 
-  private onMessage(data: Buffer): void {
-    const t = now();
-    let m: { type?: string; items?: ViewItem[] };
-    try {
-      m = JSON.parse(data.toString('utf8')) as typeof m;
-    } catch {
-      return;
-    }
-    if (m.type !== 'positions' || !m.items) return;
+  private onPositions(at: number, items: number, positions: [string, number][]): void {
     this.stats.counters.wsMessages++;
-    this.stats.counters.wsItems += m.items.length;
-    for (const it of m.items) {
-      const time = it.position?.time;
-      if (!time) continue;
-      const d = this.lookup(it.id);
+    this.stats.counters.wsItems += items;
+    for (const [id, time] of positions) {
+      const d = this.lookup(id);
       if (!d) continue;
-      const sentAt = matchRecent(d, Date.parse(time), 'ws');
-      if (sentAt !== undefined) this.stats.record('deviceToWs', t - sentAt);
+      const sentAt = matchRecent(d, time, 'ws');
+      if (sentAt !== undefined) this.stats.record('deviceToWs', at - sentAt);
     }
   }
 
   close(): void {
-    this.closed = true;
-    this.ws?.close();
+    this.worker?.postMessage('close');
+    void this.worker?.terminate().catch(() => undefined);
   }
 }
 
