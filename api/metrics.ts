@@ -215,6 +215,7 @@ export function createMetrics(src: {
   tcpCounter('fleet_device_records_rejected_total', 'Records that failed validation (acknowledged to the device, never published)', [], (s) => [[{}, s.recordsDropped]]);
   tcpCounter('fleet_device_records_resent_total', 'Records devices sent again after JetStream acknowledged them (answered, not published twice)', [], (s) => [[{}, s.recordsResent]]);
   ingestMetric('gauge', 'fleet_ingest_pending_records', 'Records taken from devices, not yet acknowledged by JetStream', (s) => s.pendingRecords);
+  ingestMetric('gauge', 'fleet_ingest_publish_ack_max_seconds', "Longest wait for JetStream's acknowledgement of a record batch over the adapters' last one-second report", (s) => s.ackMaxMs / 1000);
   // Per thread, each over its last one-second report; `pick` gives the value in the metric's unit.
   const threadGauge = (name: string, help: string, pick: (d: LoopDelay) => number) =>
     new Gauge({

@@ -97,6 +97,22 @@ describe('record publisher', () => {
     p.close();
   });
 
+  it("reports the longest wait for JetStream's answer since the last report", async () => {
+    // JetStream answering 120 ms late (a busy nats-server): the devices' ACKs wait that long too.
+    const slow = { publish: async (...a: Parameters<JetStreamClient['publish']>) => (await new Promise((r) => setTimeout(r, 120)), js.publish(...a)) } as JetStreamClient;
+    const p = new RecordPublisher(slow, { partitions: PARTITIONS, lingerMs: 0 });
+    expect(p.takeStats().ackMaxMs).toBe(0);
+    await p.publish([rec('slow-ack')]);
+    const first = p.takeStats();
+    expect(first.ackMaxMs).toBeGreaterThanOrEqual(110);
+    expect(first.batches).toBe(1);
+    // Starts over for the next report; the counters do not.
+    const second = p.takeStats();
+    expect(second.ackMaxMs).toBe(0);
+    expect(second.batches).toBe(1);
+    p.close();
+  });
+
   it('keeps remembering a record its device keeps resending, however many records come in between', async () => {
     const p = new RecordPublisher(js, { partitions: PARTITIONS, lingerMs: 0, recentIds: 4 });
     const old = rec('looping');

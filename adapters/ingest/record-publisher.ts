@@ -65,6 +65,12 @@ export interface PublisherStats {
   alarmEvents: number;
   /** Those JetStream did not acknowledge: the urgent lane's copy is the one that counts then. */
   alarmEventsFailed: number;
+  /**
+   * Longest wait for JetStream's answer to a batch since the last report
+   * (takeStats): devices wait that long for their ACK on top of the adapters'
+   * own time, so a spike here is nats-server's (or the connection's), not the intake's.
+   */
+  ackMaxMs: number;
 }
 
 /** One publish() call: resolved when every batch holding its records is acknowledged. */
@@ -130,7 +136,7 @@ export class RecordPublisher {
   private readonly recent: RecentIdFilter;
   /** Urgent copies sent ahead (urgentNow), by record id. */
   private readonly early = new Map<string, Promise<unknown>>();
-  readonly stats: PublisherStats = { batches: 0, records: 0, duplicates: 0, failedBatches: 0, pendingRecords: 0, alarmEvents: 0, alarmEventsFailed: 0 };
+  readonly stats: PublisherStats = { batches: 0, records: 0, duplicates: 0, failedBatches: 0, pendingRecords: 0, alarmEvents: 0, alarmEventsFailed: 0, ackMaxMs: 0 };
 
   /** Critical records' urgent copies go out here: on a connection of their own, they do not queue behind batches in one TCP stream. */
   private readonly urgentJs: JetStreamClient;
@@ -248,20 +254,30 @@ export class RecordPublisher {
     }
   }
 
+  /** The counters for a report; the longest acknowledgement starts over. */
+  takeStats(): PublisherStats {
+    const s = { ...this.stats };
+    this.stats.ackMaxMs = 0;
+    return s;
+  }
+
   private send(lane: Lane, batch: Batch): void {
     lane.inFlight++;
     const batchId = nextBatchId();
+    const sentAt = this.now();
     // The batch id as message id: a transport-level retry of this very message is dropped by JetStream.
     this.js
       .publish(lane.subject, encodeBatch(batchId, batch.payloads, batch.checked ? RECORD_SCHEMA_FINGERPRINT : undefined), { msgID: batchId, timeout: this.opts.timeoutMs })
       .then(
         () => {
+          this.answeredAfter(sentAt);
           this.stats.batches++;
           this.stats.records += batch.ids.length;
           for (const id of batch.ids) this.recent.add(id);
           for (const w of batch.waiters) this.settle(w);
         },
         (err: unknown) => {
+          this.answeredAfter(sentAt);
           this.stats.failedBatches++;
           for (const w of batch.waiters) this.fail(w, err);
         },
@@ -271,6 +287,10 @@ export class RecordPublisher {
         lane.inFlight--;
         this.pump(lane);
       });
+  }
+
+  private answeredAfter(sentAt: number): void {
+    this.stats.ackMaxMs = Math.max(this.stats.ackMaxMs, this.now() - sentAt);
   }
 
   private publishUrgent(r: TelemetryRecord, payload: Buffer, w: Waiter): void {

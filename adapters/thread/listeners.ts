@@ -64,7 +64,7 @@ export async function startListeners(
     closers.push(() => gt06.close());
     return {
       ports: { osmand: osmand.port, teltonika: teltonika.port, gt06: gt06.port },
-      stats: () => ({ listeners: { teltonika: teltonika.stats, teltonikaUdp: teltonikaUdp.stats, gt06: gt06.stats }, ingest: { ...publisher.stats }, intake: { ...governor.stats, ...replayHold.stats } }),
+      stats: () => ({ listeners: { teltonika: teltonika.stats, teltonikaUdp: teltonikaUdp.stats, gt06: gt06.stats }, ingest: publisher.takeStats(), intake: { ...governor.stats, ...replayHold.stats } }),
       close: closeAll,
     };
   } catch (err) {

@@ -33,6 +33,8 @@ export interface PlatformMetrics {
   /** Replay packets decoded and waiting for the intake, and connections whose replay waits as bytes meanwhile. */
   waitingReplays: number;
   replaysHeld: number;
+  /** Longest JetStream acknowledgement of an ingest batch over the adapters' last report, ms. */
+  publishAckMaxMs: number;
 }
 
 export function parseProm(text: string): Map<string, { labels: string; value: number }[]> {
@@ -76,6 +78,7 @@ export function platformMetrics(text: string, t = Date.now()): PlatformMetrics {
     intakeRate: sum('fleet_ingest_admitted_rate'),
     waitingReplays: (p.get('fleet_ingest_waiting_packets') ?? []).filter((e) => e.labels.includes('lane="replay"')).reduce((n, e) => n + e.value, 0),
     replaysHeld: sum('fleet_ingest_replays_held'),
+    publishAckMaxMs: Math.round(sum('fleet_ingest_publish_ack_max_seconds') * 1000),
   };
 }
 

@@ -36,6 +36,8 @@ export interface TimelinePoint {
   /** Replay packets decoded and waiting for the intake; connections holding theirs as bytes (adapters/ingest/replay-hold.ts). */
   waitingReplays?: number;
   replaysHeld?: number;
+  /** Longest JetStream acknowledgement of an ingest batch in this second (fleet_ingest_publish_ack_max_seconds), ms. */
+  publishAckMaxMs?: number;
   simLoopDelayMaxMs?: number;
 }
 

@@ -309,7 +309,7 @@ export class BenchSession {
       p99WsMs: Histogram.fromJSON(iv.deviceToWs).percentileMs(99),
       p99CriticalMs: Histogram.fromJSON(iv.critical).percentileMs(99),
       platformRssBytes: s.platformRss,
-      ...(metrics ? { loopDelayMaxMs: metrics.loopDelayMaxMs, gcPauseMaxMs: metrics.gcPauseMaxMs, intakeRate: metrics.intakeRate, waitingReplays: metrics.waitingReplays, replaysHeld: metrics.replaysHeld } : {}),
+      ...(metrics ? { loopDelayMaxMs: metrics.loopDelayMaxMs, gcPauseMaxMs: metrics.gcPauseMaxMs, intakeRate: metrics.intakeRate, waitingReplays: metrics.waitingReplays, replaysHeld: metrics.replaysHeld, publishAckMaxMs: metrics.publishAckMaxMs } : {}),
       simLoopDelayMaxMs: snap.loopDelayMaxMs,
     });
   }
