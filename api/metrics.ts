@@ -137,7 +137,7 @@ export function createMetrics(src: {
   });
   new Counter({
     name: 'fleet_ingest_throttled_total',
-    help: 'Device packets that waited for the intake pace (their devices waited for the ACK)',
+    help: 'Replay packets that waited for the intake pace (their devices waited for the ACK)',
     registers: [registry],
     collect() {
       const a = src.adapters?.()?.intake;
@@ -157,13 +157,13 @@ export function createMetrics(src: {
   });
   new Gauge({
     name: 'fleet_ingest_waiting_packets',
-    help: 'Device packets waiting for the intake pace, by lane (live packets go first); replays held as bytes (fleet_ingest_replays_held) included',
+    help: 'Device packets waiting for the intake pace, by lane (live packets are never paced: always 0); replays held as bytes (fleet_ingest_replays_held) included',
     labelNames: ['lane'],
     registers: [registry],
     collect() {
       const a = src.adapters?.()?.intake;
       if (!a) return;
-      this.set({ lane: 'live' }, a.waitingLive);
+      this.set({ lane: 'live' }, 0);
       this.set({ lane: 'replay' }, a.waitingReplays);
     },
   });

@@ -94,15 +94,28 @@ describe('intake governor', () => {
     expect(performance.now() - t).toBeGreaterThan(5);
   });
 
-  it('serves a live packet before the replays waiting ahead of it', async () => {
-    g = new IntakeGovernor(1_000);
-    await g.admit(10); // spends the burst allowance: what follows waits
-    const order: string[] = [];
-    const replays = [1, 2, 3].map((i) => g!.admit(10, false).then(() => order.push(`replay ${i}`)));
-    const live = g.admit(10, true).then(() => order.push('live'));
-    await Promise.all([...replays, live]);
-    expect(order).toEqual(['live', 'replay 1', 'replay 2', 'replay 3']);
-    expect(g.stats.throttledLive).toBe(1);
+  it('never makes a live packet wait, and makes the replays wait for what it spent', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
+    try {
+      g = new IntakeGovernor(1_000, () => performance.now()); // 10 records per burst, one more every millisecond
+      await g.admit(10); // spends the burst allowance: what follows waits
+      const order: string[] = [];
+      const replay = g.admit(10, false).then(() => order.push('replay'));
+      // Far beyond the pace, and behind a waiting replay: a live packet still goes in its turn.
+      const live = g.admit(200, true).then(() => order.push('live'));
+      await vi.advanceTimersByTimeAsync(1);
+      expect(order).toEqual(['live']);
+      expect(g.stats.waitingReplays).toBe(1);
+      // The live records were spent from the allowance: the replay waits for them (200 ms at 1,000/s), not 10 ms.
+      await vi.advanceTimersByTimeAsync(150);
+      expect(order).toEqual(['live']);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(order).toEqual(['live', 'replay']);
+      expect(g.stats.throttled).toBe(1);
+      await Promise.all([replay, live]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('does not spend a turn on a packet whose device gave up waiting: the next one goes in its place', async () => {

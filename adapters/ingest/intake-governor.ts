@@ -20,12 +20,15 @@ import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
  * nothing more meanwhile (store-and-forward: it keeps its records). Critical
  * records (panic, crash) never wait.
  *
- * Live packets (records from the last minutes) go before replays (a device
- * back from a dead zone sending its buffer): in a reconnect storm, the
- * vehicles that never lost coverage keep getting their answers in
- * milliseconds instead of queueing behind ten thousand replaying devices for
- * tens of seconds (and resending). Replays lose nothing by waiting: the
- * devices hold them.
+ * Only replays wait (a device back from a dead zone sending its buffer): they
+ * lose nothing by waiting, the devices hold them. Live packets (records from
+ * the last minutes) are never paced, but spend the allowance, so replays
+ * wait for them too: in a reconnect storm the vehicles that never lost
+ * coverage keep getting their answers in milliseconds instead of queueing
+ * behind ten thousand replaying devices. Pacing live records only made them
+ * late: at steady load a thread slowed by the rest of the machine (a shard's
+ * collection on the other core) had its pace cut below what the fleet sends,
+ * and every device waited a second for its ACK until the pace came back.
  */
 
 const ADJUST_MS = 200;
@@ -47,12 +50,9 @@ const BURSTS_PER_S = 100;
 export interface GovernorStats {
   /** Records per second currently admitted. */
   rate: number;
-  /** Packets that had to wait for tokens. */
+  /** Replay packets that had to wait for tokens. */
   throttled: number;
-  /** Of those, live packets (which wait only for other live ones). */
-  throttledLive: number;
-  /** Packets waiting now, live and replayed. */
-  waitingLive: number;
+  /** Replay packets waiting now. */
   waitingReplays: number;
   /** Waiters whose device went away (connection closed, request aborted) before their turn: dropped, no tokens spent. */
   abandoned: number;
@@ -70,8 +70,7 @@ export class IntakeGovernor {
   private last: number;
   private readonly delay: IntervalHistogram;
   private readonly timer: NodeJS.Timeout;
-  /** Packets waiting for tokens: live ones are served first. */
-  private readonly waitingLive: Waiter[] = [];
+  /** Replay packets waiting for tokens, in arrival order. */
   private readonly waiting: Waiter[] = [];
   private wake: NodeJS.Timeout | undefined;
   /** Records admitted since windowStart (the adjustment window). */
@@ -88,7 +87,7 @@ export class IntakeGovernor {
     private readonly stallMs = DEFAULT_STALL_MS,
   ) {
     this.last = this.windowStart = clock();
-    this.stats = { rate: initialRate, throttled: 0, throttledLive: 0, waitingLive: 0, waitingReplays: 0, abandoned: 0 };
+    this.stats = { rate: initialRate, throttled: 0, waitingReplays: 0, abandoned: 0 };
     this.tokens = initialRate / BURSTS_PER_S;
     this.delay = monitorEventLoopDelay({ resolution: 5 });
     this.delay.enable();
@@ -97,9 +96,9 @@ export class IntakeGovernor {
   }
 
   /**
-   * Resolves when `records` ordinary records may go on (at once while under
-   * the rate; after the thread's turn otherwise). A live packet waits only
-   * for the live packets ahead of it. `gone`: the device stopped waiting
+   * Resolves when `records` ordinary records may go on: a live packet at
+   * once (after the thread's turn), a replay while under the rate, or when its
+   * turn comes. `gone`: the device stopped waiting
    * (its connection closed, its request was aborted): when its turn comes the
    * packet is let through without spending the turn. In a storm devices give
    * up after their ACK timeout and send the same records again; their old
@@ -110,15 +109,18 @@ export class IntakeGovernor {
     await yieldIfDue();
     this.refill();
     this.admitted += records;
-    const ahead = live ? this.waitingLive.length : this.waitingLive.length + this.waiting.length;
-    if (ahead === 0 && this.tokens >= records) {
+    if (live) {
+      // In debt for at most a second's worth: a burst of live records delays the replays, not for long.
+      this.tokens = Math.max(-this.stats.rate, this.tokens - records);
+      return;
+    }
+    if (this.waiting.length === 0 && this.tokens >= records) {
       this.tokens -= records;
       return;
     }
     this.stats.throttled++;
-    if (live) this.stats.throttledLive++;
     await new Promise<void>((resolve) => {
-      (live ? this.waitingLive : this.waiting).push({ n: records, resolve, gone });
+      this.waiting.push({ n: records, resolve, gone });
       this.countWaiting();
       this.schedule();
     });
@@ -135,7 +137,7 @@ export class IntakeGovernor {
 
   private schedule(): void {
     if (this.wake) return;
-    const head = this.waitingLive[0] ?? this.waiting[0];
+    const head = this.waiting[0];
     if (!head) return;
     const needMs = Math.max(1, ((Math.min(head.n, this.stats.rate / BURSTS_PER_S) - this.tokens) / this.stats.rate) * 1000);
     this.wake = setTimeout(() => {
@@ -147,11 +149,10 @@ export class IntakeGovernor {
   private release(): void {
     this.refill();
     while (true) {
-      const queue = this.waitingLive.length > 0 ? this.waitingLive : this.waiting;
-      const head = queue[0];
+      const head = this.waiting[0];
       if (!head) break;
       if (head.gone?.()) {
-        queue.shift();
+        this.waiting.shift();
         this.stats.abandoned++;
         head.resolve();
         continue;
@@ -160,7 +161,7 @@ export class IntakeGovernor {
       const need = Math.min(head.n, this.stats.rate / BURSTS_PER_S);
       if (this.tokens < need) break;
       this.tokens -= need;
-      queue.shift();
+      this.waiting.shift();
       head.resolve();
     }
     this.countWaiting();
@@ -168,7 +169,6 @@ export class IntakeGovernor {
   }
 
   private countWaiting(): void {
-    this.stats.waitingLive = this.waitingLive.length;
     this.stats.waitingReplays = this.waiting.length;
   }
 
@@ -202,7 +202,7 @@ export class IntakeGovernor {
     clearInterval(this.timer);
     if (this.wake) clearTimeout(this.wake);
     this.delay.disable();
-    for (const w of [...this.waitingLive.splice(0), ...this.waiting.splice(0)]) w.resolve();
+    for (const w of this.waiting.splice(0)) w.resolve();
     this.countWaiting();
   }
 }
