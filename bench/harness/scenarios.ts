@@ -11,7 +11,7 @@ import { openFileLimits } from './args.ts';
 import type { ProcUsage } from './proc-stats.ts';
 import type { BenchResult, PeakStep, ScaleStep } from './result.ts';
 import { BenchSession, summaries, type SimSettings, type WindowStats } from './session.ts';
-import { settleFleet, stormDraining } from './settle.ts';
+import { settleFleet, stormClearedAt, stormDraining } from './settle.ts';
 import { storedExactlyOnce } from './store-audit.ts';
 import type { LatencyKind } from '../simulator/stats.ts';
 
@@ -361,6 +361,7 @@ async function reconnectStorm(o: ScenarioOptions): Promise<BenchResult> {
     if (!cleared()) o.log(`backlog still draining; the fleet stays live until it clears (at most ${Math.round((liveUntil - Date.now()) / 1000)} s)`);
     while (Date.now() < liveUntil && !cleared()) await sleep(1000);
     o.log('draining what is left');
+    const finalDrainAt = Date.now();
     const drain = await session.drain(Math.max(120_000, durationS * 4000));
     // The seconds after the storm while its backlog was still draining (devices behind or consumer lag, settle.ts
     // stormDraining), the final drain included: alarm events raised late in the window are matched there.
@@ -370,8 +371,10 @@ async function reconnectStorm(o: ScenarioOptions): Promise<BenchResult> {
       for (const s of draining) h.merge(s.snap.interval[kind]);
       return h.summary();
     };
-    const lastDraining = draining.at(-1);
-    const clearedAt = session.samples.find((s) => s.t > (lastDraining?.t ?? stormAt) && !stormDraining(s.snap.counters, s.metrics?.lag ?? 0, storm));
+    const clearedAt = stormClearedAt(
+      session.samples.map((s) => ({ t: s.t, devicesBehind: s.snap.counters.devicesBehind, lag: s.metrics?.lag ?? 0 })),
+      { stormAt, finalDrainAt, stormDevices },
+    );
     const peakLag = Math.max(0, ...session.timeline.map((p) => p.lag));
     const result = assemble('reconnect-storm', o, { ...sim, mix: session.mix }, { session, window, drain, extraNotes: notes }, ceiling, heap, startedAt, durationS);
     const criticalDuringDrain = whileDraining('critical');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelinePoint } from './result.ts';
-import { fleetSettled, stormDraining } from './settle.ts';
+import { fleetSettled, stormClearedAt, stormDraining } from './settle.ts';
 
 const point = (p: Partial<TimelinePoint>): TimelinePoint => ({
   t: 0, ackedPerS: 1700, processedPerS: 1700, storedPerS: 1700, generatedPerS: 1720, lag: 300, actors: 19_990, backlog: 0,
@@ -43,5 +43,26 @@ describe('storm draining', () => {
   it('a small storm still needs more than ten devices behind: one coming out of a dead zone is not a storm', () => {
     expect(stormDraining({ devicesBehind: 10 }, 0, { stormDevices: 200 })).toBe(false);
     expect(stormDraining({ devicesBehind: 11 }, 0, { stormDevices: 200 })).toBe(true);
+  });
+});
+
+describe('storm cleared', () => {
+  // One second each: t, devices behind, consumer lag. The storm at t=10, the final drain from t=60.
+  const at = (rows: [number, number, number][]) => rows.map(([t, devicesBehind, lag]) => ({ t, devicesBehind, lag }));
+  const o = { stormAt: 10, finalDrainAt: 60, stormDevices: 10_000 };
+
+  it('is the first second after the last one still draining', () => {
+    const s = at([[5, 0, 0], [20, 9_000, 5_000], [30, 500, 0], [40, 80, 2_000], [50, 80, 0], [55, 20, 0]]);
+    expect(stormClearedAt(s, o)?.t).toBe(50);
+  });
+
+  it("is not undone by the lag of the bench's own final drain", () => {
+    const s = at([[20, 9_000, 5_000], [50, 80, 0], [55, 20, 0], [61, 0, 4_464], [62, 0, 0]]);
+    expect(stormClearedAt(s, o)?.t).toBe(50);
+  });
+
+  it('is never when the storm was still draining as the final drain began', () => {
+    const s = at([[20, 9_000, 5_000], [50, 400, 0], [61, 0, 0]]);
+    expect(stormClearedAt(s, o)).toBeUndefined();
   });
 });

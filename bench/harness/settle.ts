@@ -79,3 +79,22 @@ export async function settleFleet(
 export function stormDraining(c: { devicesBehind: number }, lag: number, o: { stormDevices: number }): boolean {
   return c.devicesBehind > Math.max(10, o.stormDevices * 0.01) || lag > 1000;
 }
+
+/**
+ * When the storm's backlog was gone: the first second after the last one
+ * still draining, among those before the bench's final drain began. That
+ * drain brings every device back and sends what each still holds, which
+ * raises the consumer lag again; judged with it, a storm that had cleared
+ * counted as never cleared.
+ */
+export function stormClearedAt<S extends { t: number; devicesBehind: number; lag: number }>(
+  seconds: readonly S[],
+  o: { stormAt: number; finalDrainAt: number; stormDevices: number },
+): S | undefined {
+  const before = seconds.filter((s) => s.t > o.stormAt && s.t <= o.finalDrainAt);
+  let lastDraining = -1;
+  before.forEach((s, i) => {
+    if (stormDraining(s, s.lag, o)) lastDraining = i;
+  });
+  return before[lastDraining + 1];
+}
