@@ -40,6 +40,9 @@ export interface DriverView extends DrivingTimeCounters {
   deviceId: string;
 }
 
+/** Check the thread's turn budget every this many drivers written. */
+const SNAPSHOT_SLICE = 16;
+
 export class DriverRunner {
   private drivers = new Map<string, LiveDriver>();
   private pending: JsMsg[] = [];
@@ -159,13 +162,27 @@ export class DriverRunner {
       const acks = this.pending;
       this.pending = [];
       const dirty = [...this.drivers].filter(([, d]) => d.dirty);
-      const results = await Promise.allSettled(
-        dirty.map(async ([key, d]) => {
-          await this.kv.put(key, pack({ seq: d.seq, lastTime: d.lastTime, log: d.log.toSnapshot(), deviceId: d.deviceId } satisfies StoredDriver));
-          d.dirty = false;
-        }),
-      );
-      if (results.some((r) => r.status === 'rejected')) {
+      let failed = false;
+      const puts: Promise<void>[] = [];
+      for (const [key, d] of dirty) {
+        // Taking turns with the partition's other work: a few hundred drivers in one go held the shard's thread.
+        if (puts.length > 0 && puts.length % SNAPSHOT_SLICE === 0) await yieldIfDue();
+        // Clean from the moment it is encoded: a sample taken while the write is in flight makes it dirty again
+        // (it used to be cleared when the write landed, and that sample was then acknowledged unwritten).
+        d.dirty = false;
+        const bytes = pack({ seq: d.seq, lastTime: d.lastTime, log: d.log.toSnapshot(), deviceId: d.deviceId } satisfies StoredDriver);
+        puts.push(
+          this.kv.put(key, bytes).then(
+            () => undefined,
+            () => {
+              failed = true;
+              d.dirty = true;
+            },
+          ),
+        );
+      }
+      await Promise.all(puts);
+      if (failed) {
         this.pending = acks.concat(this.pending);
         return;
       }

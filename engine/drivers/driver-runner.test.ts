@@ -1,0 +1,79 @@
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../log.ts';
+import { DEFAULT_TENANT, pack, unpack, type DeviceId } from '../model/index.ts';
+import { connectNats } from '../nats/connect.ts';
+import { driverSubject } from '../nats/subjects.ts';
+import { ensureTopology } from '../nats/topology.ts';
+import { startTestNats } from '../testing/nats-server.ts';
+import { DriverRunner } from './driver-runner.ts';
+import { driverToken, type DriverSample } from './driver-sample.ts';
+
+/** The driver lane against a real nats-server: what its KV holds after a flush. */
+
+let nats: Awaited<ReturnType<typeof startTestNats>>;
+let nc: NatsConnection;
+let js: JetStreamClient;
+let jsm: JetStreamManager;
+let drivers: KV;
+const log = createLogger('test', 'silent');
+
+beforeAll(async () => {
+  nats = await startTestNats();
+  nc = await connectNats(nats.url, 'test');
+  js = jetstream(nc);
+  jsm = await jetstreamManager(nc);
+  drivers = (await ensureTopology(nc, jsm, 1)).drivers;
+});
+afterAll(async () => {
+  await nc?.drain();
+  await nats?.cleanup();
+});
+
+async function until(pred: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('condition not met');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const sample = (n: number, time: number, activity: DriverSample['activity']): DriverSample => ({
+  id: `s-${n}`, tenantId: DEFAULT_TENANT, driverId: 'card-7', deviceId: 'truck-7' as DeviceId, time, activity,
+});
+const publish = (s: DriverSample) => js.publish(driverSubject(0, DEFAULT_TENANT, driverToken(s.driverId)), pack(s), { msgID: s.id });
+
+describe('driver runner', () => {
+  it('writes a driver again when a sample came in while its last write was in flight', async () => {
+    // The KV as it is, with writes the test holds back: a slow nats-server.
+    let hold: Promise<void> | undefined;
+    const slowKv = new Proxy(drivers, {
+      get(target, prop) {
+        if (prop === 'put') return async (k: string, v: Uint8Array) => (await hold, target.put(k, v));
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const r = new DriverRunner(js, jsm, slowKv, log, 0);
+    r.start();
+    const t0 = 1_764_200_000_000;
+    await publish(sample(1, t0, 'driving'));
+    await until(() => r.stats.samples === 1);
+
+    let release!: () => void;
+    hold = new Promise((resolve) => (release = resolve));
+    const first = r.flush();
+    await publish(sample(2, t0 + 60_000, 'rest'));
+    await until(() => r.stats.samples === 2);
+    release();
+    await first;
+    hold = undefined;
+    await r.flush();
+
+    const stored = unpack((await drivers.get(`${DEFAULT_TENANT}.${driverToken('card-7')}`))!.value) as { lastTime: number };
+    expect(stored.lastTime).toBe(t0 + 60_000);
+    await r.stop();
+  });
+});
