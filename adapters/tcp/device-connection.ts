@@ -188,8 +188,15 @@ export class DeviceConnection implements DecodeOwner, HeldReplay {
       this.decode(chunk, receivedAt);
       return;
     }
+    // A small chunk that may carry a panic or a crash is decoded now, whatever waits on other connections:
+    // queued behind a storm's live packets it waited up to 200 ms for the scheduler's turns. The peek is
+    // a header walk of a few hundred bytes; big chunks (replays) are not peeked here.
+    if (this.undecoded.length === 0 && chunk.length <= PEEK_INLINE_BYTES && this.mayCarryAlarm(chunk)) {
+      this.decode(chunk, receivedAt);
+      return;
+    }
     // Peeked, if at all, when the scheduler gets to it: a storm's hundreds of readable sockets in one poll
-    // phase must not each cost a peek before the socket carrying an alarm is read.
+    // phase must not each cost a full decode before the socket carrying an alarm is read.
     this.keep(chunk, receivedAt, false);
     if (this.undecoded.length === 1) decoding.enqueue(this);
   }
@@ -241,6 +248,14 @@ export class DeviceConnection implements DecodeOwner, HeldReplay {
   }
 
   /** Records in a replay of ordinary records, in whole frames, as the session reads it without decoding; 0 if it is not one. */
+  private mayCarryAlarm(chunk: Buffer): boolean {
+    try {
+      return this.session.peek?.(chunk)?.critical === true;
+    } catch {
+      return false; // decoded in its turn; push has its own net for whatever made peek throw
+    }
+  }
+
   private holdableRecords(chunk: Buffer, receivedAt: number): number {
     try {
       const peek = this.session.peek?.(chunk);

@@ -109,6 +109,7 @@ describe('replays held as bytes', () => {
   });
 
   it('a replay arriving once the decode budget is spent is peeked in the scheduler\'s turn, not while sockets are read, and held there', async () => {
+    // A replay packet is kilobytes; only chunks of an alarm's size are peeked as the socket is read.
     const peekedWhere: string[] = [];
     const spying = (l: SessionLimits): ProtocolSession => {
       const session = createTeltonikaSession(l);
@@ -126,13 +127,15 @@ describe('replays held as bytes', () => {
     const d = await connect();
     await d.write(encodeImei('356307042441047'));
     expect((await d.read(1))[0]).toBe(1);
-    await d.write(avl([NOW - HOUR, NOW - HOUR + 10_000]));
+    const replay = avl(Array.from({ length: 40 }, (_, i) => NOW - HOUR + i * 10_000));
+    expect(replay.length).toBeGreaterThan(1024);
+    await d.write(replay);
     await eventually(() => hold.stats.heldNow === 1, 2000, 'the replay held');
     expect(peekedWhere).toEqual(['scheduler']);
     await sleep(30);
     expect(published(publisher, '356307042441047')).toHaveLength(0);
     intake.open();
-    expect((await d.read(4)).readUInt32BE(0)).toBe(2);
+    expect((await d.read(4)).readUInt32BE(0)).toBe(40);
     expect(peekedWhere).toEqual(['scheduler']);
   });
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { tenantId } from '../../engine/model/index.ts';
 import { createTeltonikaSession } from '../teltonika/session.ts';
+import { CODEC_8E, encodeAvlData, encodeTcpPacket, sampleRecord } from '../teltonika/test-encoder.ts';
 import {
   CODEC16_EXAMPLE,
   CODEC8_EXAMPLE_1,
@@ -203,6 +204,27 @@ describe('Teltonika over TCP', () => {
     expect(publisher.stored.map((b) => b.length)).toEqual([1, 1, 2]);
     expect(decoding.stats.inline).toBe(0);
     expect(decoding.stats.deferred).toBeGreaterThan(10);
+  });
+
+  it('decodes a packet carrying a panic at once, while other devices\' packets wait for the next decode turn', async () => {
+    // A spent decode budget whose later turns the test gives out: a storm's queue of small packets.
+    let holdTurns = false;
+    const turns: (() => void)[] = [];
+    const decoding = new DecodeScheduler(0, 1024, () => performance.now(), (fn) => (holdTurns ? turns.push(fn) : setImmediate(fn)));
+    const { listener, publisher } = await start({ decoding });
+    const waiting = await identified(listener);
+    const panicking = await identified(listener, '356307042441014');
+    holdTurns = true;
+    await waiting.write(bytes(CODEC8_EXAMPLE_2));
+    const panic = encodeTcpPacket(encodeAvlData(CODEC_8E, [sampleRecord({ timestampMs: 1_700_000_000_000n, priority: 2 })]));
+    await panicking.write(panic);
+    expect((await panicking.read(4)).toString('hex')).toBe('00000001');
+    expect(publisher.stored.map((b) => b.map((r) => r.deviceId))).toEqual([['356307042441014']]);
+    // The ordinary packet goes in its turn.
+    holdTurns = false;
+    for (const t of turns.splice(0)) t();
+    expect((await waiting.read(4)).toString('hex')).toBe('00000001');
+    expect(publisher.stored).toHaveLength(2);
   });
 
   it('handles the handshake and several packets in one write, answering each in order', async () => {
