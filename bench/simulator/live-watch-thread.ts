@@ -22,10 +22,6 @@ interface ViewItem {
 const { url } = workerData as { url: string };
 const port = parentPort!;
 const stamp = () => performance.timeOrigin + performance.now();
-let closing = false;
-port.on('message', (m: unknown) => {
-  if (m === 'close') closing = true;
-});
 
 function watch(address: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -57,7 +53,7 @@ function watch(address: string): Promise<void> {
       else port.postMessage({ error: `WebSocket error: ${err.message}` } satisfies LiveSeen);
     });
     ws.on('close', (code) => {
-      if (!opened || closing) return;
+      if (!opened) return;
       port.postMessage({ error: `WebSocket closed (${code}); reconnecting` } satisfies LiveSeen);
       setTimeout(() => void watch(address).catch((e: unknown) => port.postMessage({ error: `WebSocket reconnect failed: ${String(e)}` } satisfies LiveSeen)), 1000);
     });

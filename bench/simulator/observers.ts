@@ -73,7 +73,6 @@ export class WsObserver {
   }
 
   close(): void {
-    this.worker?.postMessage('close');
     void this.worker?.terminate().catch(() => undefined);
   }
 }
