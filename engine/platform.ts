@@ -89,6 +89,7 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
       snapshotEveryMs: config.snapshotEveryMs,
       passivateAfterMs: config.passivateAfterMs,
       maxAttempts: config.maxAttempts,
+      shardNice: config.shardNice,
       log: log.child({ role: 'supervisor' }),
     });
     await supervisor.start();

@@ -45,6 +45,7 @@ export const EnvSchema = z.object({
   FLEET_TCP_MAX_PER_ADDRESS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(1024),
   FLEET_REPLAY_HOLD_PACKETS: z.coerce.number({ message: 'must be a whole number' }).int().min(0).max(1_000_000).default(256),
   FLEET_INTAKE_STALL_MS: z.coerce.number({ message: 'must be milliseconds' }).int().min(5).max(10_000).default(40),
+  FLEET_SHARD_NICE: z.coerce.number({ message: 'must be a nice value, 0-19' }).int().min(0).max(19).default(0),
   FLEET_NATS_PORT: port(4222),
   FLEET_NATS_SYNC: z.enum(['always', 'default']).default('always'),
   FLEET_NATS_PROCS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1024).optional(),
@@ -109,8 +110,10 @@ export interface FleetConfig {
   tcpMaxPerAddress: number;
   /** Decoded replay packets allowed to wait for the intake before new replays wait as bytes; 0: never hold. */
   replayHoldPackets: number;
-  /** Longest event-loop stall of the adapters' thread the intake governor lets pass before it paces ordinary records. */
+  /** Longest event-loop stall of the adapters' thread the intake governor lets pass before it paces replayed records. */
   intakeStallMs: number;
+  /** Nice value of the shards' threads (FLEET_SHARD_NICE); 0: the same priority as every other thread. */
+  shardNice: number;
   natsPort: number;
   natsSync: 'always' | 'default';
   /**
@@ -181,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetConfig {
     tcpMaxPerAddress: e.FLEET_TCP_MAX_PER_ADDRESS,
     replayHoldPackets: e.FLEET_REPLAY_HOLD_PACKETS,
     intakeStallMs: e.FLEET_INTAKE_STALL_MS,
+    shardNice: e.FLEET_SHARD_NICE,
     natsPort: e.FLEET_NATS_PORT,
     natsSync: e.FLEET_NATS_SYNC,
     natsProcs: e.FLEET_NATS_PROCS ?? defaultNatsProcs(),

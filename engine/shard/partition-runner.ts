@@ -544,7 +544,7 @@ export class PartitionRunner {
    *
    * Encoding and writing take turns with the thread's other work: a
    * partition's few hundred snapshots in one go (~0.3 ms each to encode and
-   * publish) held a shard's thread for 100-180 ms every time a partition
+   * publish) held a shard's thread for up to 180 ms when a partition
    * flushed, and every live position waited behind it. Records applied
    * meanwhile may be inside the later snapshots (their positions say so);
    * their messages are acknowledged by a later flush.

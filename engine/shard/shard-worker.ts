@@ -9,7 +9,7 @@ import { SettingsSource } from '../registry/settings-source.ts';
 import { connectNats } from '../nats/connect.ts';
 import { BUCKET_DRIVERS, BUCKET_GEOFENCES, BUCKET_REGISTRY, BUCKET_SNAPSHOTS, driverQueryPartitionFilter, parsePartitionedSubject, queryPartitionFilter } from '../nats/subjects.ts';
 import { loopDelaySinceLastRead } from '../scheduling/loop-delay.ts';
-import { BULK_NICE, setThreadNice } from '../scheduling/thread-priority.ts';
+import { setThreadNice } from '../scheduling/thread-priority.ts';
 import { deviceFastPath, internedShapes } from '../../actors/device-actor.ts';
 import { pushLiveViews } from './live-push.ts';
 import { PartitionRunner } from './partition-runner.ts';
@@ -23,13 +23,13 @@ import type { FromWorker, ShardWorkerData, ToWorker } from './worker-protocol.ts
  */
 
 const data = workerData as ShardWorkerData;
-// A shard drains records; under saturation the adapters' and the urgent lane's threads go first.
-setThreadNice(BULK_NICE);
 /** Coalescing window of live views (device -> WebSocket latency budget: a few hundred ms end to end). */
 const LIVE_PUSH_EVERY_MS = 25;
 /** This shard's name on the live subjects. */
 const liveSource = `shard-${data.shard}`;
 const log = createLogger(`shard-${data.shard}`, data.logLevel);
+// FLEET_SHARD_NICE: 0 (the default) leaves the thread as it is.
+if (data.nice > 0 && !setThreadNice(data.nice)) log.warn({ nice: data.nice }, 'could not lower the shard thread\'s priority (no /proc/thread-self): FLEET_SHARD_NICE ignored');
 const post = (m: FromWorker) => parentPort?.postMessage(m);
 // As on the main thread: a stray library rejection is logged; unacknowledged records are safe either way.
 process.on('unhandledRejection', (reason) => log.error({ err: String((reason as Error)?.stack ?? reason) }, 'unhandled rejection (kept running)'));

@@ -38,6 +38,8 @@ export class ShardSupervisor {
       snapshotEveryMs: number;
       passivateAfterMs: number;
       maxAttempts: number;
+      /** FLEET_SHARD_NICE; 0 by default. */
+      shardNice?: number;
     },
   ) {}
 
@@ -69,6 +71,7 @@ export class ShardSupervisor {
       snapshotEveryMs: this.opts.snapshotEveryMs,
       passivateAfterMs: this.opts.passivateAfterMs,
       maxAttempts: this.opts.maxAttempts,
+      nice: this.opts.shardNice ?? 0,
     };
     // The worker is TypeScript: load it through tsx whatever runner started us.
     const worker = new Worker(WORKER_URL, { workerData: wd });

@@ -14,6 +14,8 @@ export interface ShardWorkerData {
   passivateAfterMs: number;
   /** Attempts before a record that makes its actor fail goes to the dead-letter subject. */
   maxAttempts: number;
+  /** Nice value the shard's thread runs at (FLEET_SHARD_NICE). */
+  nice: number;
 }
 
 export interface ShardStats {
