@@ -37,15 +37,15 @@ describe('WebSocket observer', () => {
 
     device.recent.push({ deviceTime, sentAt: now(), ws: false, actor: false });
     client.send(JSON.stringify({ type: 'positions', items: [{ id: device.id, position: { time: new Date(deviceTime).toISOString() } }, { id: 'unknown', position: null }] }));
-    busy(400);
+    busy(1000);
     const deadline = Date.now() + 5000;
     while (seen.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 
     expect(errors).toEqual([]);
     expect(seen).toHaveLength(1);
     expect(seen[0]![0]).toBe('deviceToWs');
-    // Arrived within milliseconds; the 400 ms the loop was held is not the platform's.
-    expect(seen[0]![1]).toBeLessThan(200);
+    // Arrived within milliseconds; the second the loop was held is not the platform's.
+    expect(seen[0]![1]).toBeLessThan(500);
     expect(stats.counters.wsMessages).toBe(1);
     expect(stats.counters.wsItems).toBe(2);
     expect(device.recent[0]!.ws).toBe(true);
