@@ -1,35 +1,25 @@
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { alarmEventsOf } from '../../actors/alarms.ts';
 import type { DerivedEvent } from '../../actors/derived-event.ts';
-import { connectNats } from '../../engine/nats/connect.ts';
 import { STREAM_EVENTS, STREAM_IN, STREAM_URGENT } from '../../engine/nats/subjects.ts';
-import { ensureTopology } from '../../engine/nats/topology.ts';
 import { DEFAULT_TENANT, RECORD_SCHEMA_FINGERPRINT, pack, readInbound, unpack, type DeviceId, type TelemetryRecord } from '../../engine/model/index.ts';
-import { startTestNats, type TestNats } from '../../engine/testing/nats-server.ts';
+import { startTestTopology, type TestTopology } from '../../engine/testing/nats-server.ts';
 import { normalizeRecord } from './normalize.ts';
 import { RecordPublisher } from './record-publisher.ts';
 
 /** The batching publisher against a real nats-server: what reaches FLEET_IN, in which order, and when devices are answered. */
 
 const PARTITIONS = 4;
-let nats: TestNats;
-let nc: NatsConnection;
+let t: TestTopology;
 let js: JetStreamClient;
 let jsm: JetStreamManager;
 
 beforeAll(async () => {
-  nats = await startTestNats();
-  nc = await connectNats(nats.url, 'test');
-  js = jetstream(nc);
-  jsm = await jetstreamManager(nc);
-  await ensureTopology(nc, jsm, PARTITIONS);
+  t = await startTestTopology(PARTITIONS);
+  ({ js, jsm } = t);
 });
-afterAll(async () => {
-  await nc?.drain();
-  await nats?.cleanup();
-});
+afterAll(() => t?.close());
 
 let n = 0;
 function rec(device: string, extra: Partial<TelemetryRecord> = {}): TelemetryRecord {
@@ -134,7 +124,7 @@ describe('record publisher', () => {
 
   it("publishes a critical record's alarm event itself, with the id the urgent lane and the actor give it", async () => {
     const p = new RecordPublisher(js, { partitions: PARTITIONS, lingerMs: 0 });
-    const sub = nc.subscribe('fleet.out.*.alarm_crash.crashy', { max: 1 });
+    const sub = t.nc.subscribe('fleet.out.*.alarm_crash.crashy', { max: 1 });
     const seen = (async () => {
       for await (const m of sub) return unpack(m.data) as DerivedEvent;
       return undefined;
@@ -171,12 +161,12 @@ describe('record publisher', () => {
 
   it('rejects (so the device is not answered) when JetStream cannot take the batch', async () => {
     const p = new RecordPublisher(js, { partitions: PARTITIONS, lingerMs: 0, timeoutMs: 500 });
-    await nats.stop();
+    await t.nats.stop();
     try {
       await expect(p.publish([rec('unlucky')])).rejects.toThrow(/did not acknowledge 1 of 1 records of device unlucky/);
       expect(p.stats.failedBatches).toBeGreaterThanOrEqual(1);
     } finally {
-      await nats.start();
+      await t.nats.start();
     }
     // Back up: the device's resend goes through.
     const deadline = Date.now() + 15_000;

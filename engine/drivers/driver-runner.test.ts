@@ -1,36 +1,27 @@
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../log.ts';
 import { DEFAULT_TENANT, pack, unpack, type DeviceId } from '../model/index.ts';
-import { connectNats } from '../nats/connect.ts';
 import { driverSubject } from '../nats/subjects.ts';
-import { ensureTopology } from '../nats/topology.ts';
-import { startTestNats } from '../testing/nats-server.ts';
+import { startTestTopology, type TestTopology } from '../testing/nats-server.ts';
 import { DriverRunner } from './driver-runner.ts';
 import { driverToken, type DriverSample } from './driver-sample.ts';
 
 /** The driver lane against a real nats-server: what its KV holds after a flush. */
 
-let nats: Awaited<ReturnType<typeof startTestNats>>;
-let nc: NatsConnection;
+let t: TestTopology;
 let js: JetStreamClient;
 let jsm: JetStreamManager;
 let drivers: KV;
 const log = createLogger('test', 'silent');
 
 beforeAll(async () => {
-  nats = await startTestNats();
-  nc = await connectNats(nats.url, 'test');
-  js = jetstream(nc);
-  jsm = await jetstreamManager(nc);
-  drivers = (await ensureTopology(nc, jsm, 1)).drivers;
+  t = await startTestTopology(1);
+  ({ js, jsm } = t);
+  drivers = t.topology.drivers;
 });
-afterAll(async () => {
-  await nc?.drain();
-  await nats?.cleanup();
-});
+afterAll(() => t?.close());
 
 async function until(pred: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;

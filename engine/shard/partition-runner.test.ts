@@ -1,38 +1,29 @@
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceActor } from '../../actors/device-actor.ts';
 import { createLogger } from '../log.ts';
 import { DEFAULT_TENANT, pack, type DeviceId, type TelemetryRecord } from '../model/index.ts';
-import { connectNats } from '../nats/connect.ts';
 import { STREAM_DEAD_LETTERS, STREAM_DRIVERS, STREAM_IN, inBatchSubject, inSubject } from '../nats/subjects.ts';
 import { encodeBatch } from '../../adapters/ingest/batch-encoding.ts';
-import { ensureTopology, engineConsumerName } from '../nats/topology.ts';
-import { startTestNats } from '../testing/nats-server.ts';
+import { engineConsumerName } from '../nats/topology.ts';
+import { startTestTopology, type TestTopology } from '../testing/nats-server.ts';
 import { PartitionRunner, type DeviceActorFactory } from './partition-runner.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 
 /** The partition runner against a real nats-server: poison records, snapshots with sequences, replay after restart. */
 
-let nats: Awaited<ReturnType<typeof startTestNats>>;
-let nc: NatsConnection;
+let t: TestTopology;
 let js: JetStreamClient;
 let jsm: JetStreamManager;
 let snapshots: SnapshotStore;
 const log = createLogger('test', 'silent');
 
 beforeAll(async () => {
-  nats = await startTestNats();
-  nc = await connectNats(nats.url, 'test');
-  js = jetstream(nc);
-  jsm = await jetstreamManager(nc);
-  const t = await ensureTopology(nc, jsm, 1);
-  snapshots = new SnapshotStore(t.snapshots);
+  t = await startTestTopology(1);
+  ({ js, jsm } = t);
+  snapshots = new SnapshotStore(t.topology.snapshots);
 });
-afterAll(async () => {
-  await nc?.drain();
-  await nats?.cleanup();
-});
+afterAll(() => t?.close());
 
 let seq = 0;
 function rec(device: string, lat: number, poison = false): TelemetryRecord {
@@ -216,8 +207,7 @@ describe('partition runner', () => {
         return super.load(tenant, device);
       }
     }
-    const topology = await ensureTopology(nc, jsm, 1);
-    const r = new PartitionRunner(js, jsm, new SlowForOne(topology.snapshots), log, { partition: 0, totalPartitions: 1, offlineAfterMs: 60_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 });
+    const r = new PartitionRunner(js, jsm, new SlowForOne(t.topology.snapshots), log, { partition: 0, totalPartitions: 1, offlineAfterMs: 60_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 });
     r.start();
     const first = await publish(rec('early', 1));
     await publish(rec('sleepy', 2));

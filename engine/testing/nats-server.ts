@@ -1,8 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { createLogger } from '../log.ts';
+import { connectNats } from '../nats/connect.ts';
 import { startManagedNats, type ManagedNats } from '../nats/managed-server.ts';
+import { ensureTopology, type Topology } from '../nats/topology.ts';
 import { freePort } from './free-port.ts';
 
 /**
@@ -40,6 +44,34 @@ export async function startTestNats(): Promise<TestNats> {
     cleanup: async () => {
       await current?.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A test nats-server with the platform's streams and buckets, and a connection to it. */
+export interface TestTopology {
+  nats: TestNats;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  topology: Topology;
+  close(): Promise<void>;
+}
+
+export async function startTestTopology(partitions: number): Promise<TestTopology> {
+  const nats = await startTestNats();
+  const nc = await connectNats(nats.url, 'test');
+  const jsm = await jetstreamManager(nc);
+  const topology = await ensureTopology(nc, jsm, partitions);
+  return {
+    nats,
+    nc,
+    js: jetstream(nc),
+    jsm,
+    topology,
+    close: async () => {
+      await nc.drain();
+      await nats.cleanup();
     },
   };
 }
