@@ -247,7 +247,7 @@ export class DeviceConnection implements DecodeOwner, HeldReplay {
     return true;
   }
 
-  /** Records in a replay of ordinary records, in whole frames, as the session reads it without decoding; 0 if it is not one. */
+  /** Whether the session's peek finds a record that may be critical (panic, crash) in the chunk. */
   private mayCarryAlarm(chunk: Buffer): boolean {
     try {
       return this.session.peek?.(chunk)?.critical === true;
@@ -256,6 +256,7 @@ export class DeviceConnection implements DecodeOwner, HeldReplay {
     }
   }
 
+  /** Records in a replay of ordinary records, in whole frames, as the session reads it without decoding; 0 if it is not one. */
   private holdableRecords(chunk: Buffer, receivedAt: number): number {
     try {
       const peek = this.session.peek?.(chunk);

@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { connect } from '@nats-io/transport-node';
-import WebSocket from 'ws';
 import { unpack } from '../../engine/model/wire.ts';
+import { holdLiveSubscription } from './live-subscription.ts';
+import { now } from './stats.ts';
 
 /**
  * Inside a worker thread of the simulator: watches the derived alarm events
@@ -33,7 +34,6 @@ const MAX_IDS = 200_000;
 
 const { url, wsUrl } = workerData as { url: string; wsUrl?: string };
 const port = parentPort!;
-const stamp = () => performance.timeOrigin + performance.now();
 
 function seenBefore(ids: Set<string>, id: unknown): boolean {
   if (typeof id !== 'string') return false;
@@ -49,7 +49,7 @@ for (const kind of ['alarm_panic', 'alarm_crash']) {
   const sub = nc.subscribe(`fleet.out.*.${kind}.*`);
   void (async () => {
     for await (const m of sub) {
-      const at = stamp();
+      const at = now();
       try {
         const e = unpack(m.data) as { id?: unknown; deviceId?: unknown; time?: unknown; data?: { receivedAt?: unknown } };
         const receivedAt = typeof e.data?.receivedAt === 'string' ? Date.parse(e.data.receivedAt) : NaN;
@@ -65,37 +65,15 @@ for (const kind of ['alarm_panic', 'alarm_crash']) {
 }
 
 const wsIds = new Set<string>();
-function watchWebSocket(address: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(address);
-    let opened = false;
-    ws.on('open', () => {
-      opened = true;
-      ws.send(JSON.stringify({ type: 'subscribe', fleet: true, positions: false }));
-      resolve();
-    });
-    ws.on('message', (data: Buffer) => {
-      const at = stamp();
-      let m: { type?: string; items?: { id?: unknown; type?: unknown; deviceId?: unknown; time?: unknown }[] };
-      try {
-        m = JSON.parse(data.toString('utf8')) as typeof m;
-      } catch {
-        return;
-      }
-      if (m.type !== 'events' || !Array.isArray(m.items)) return;
-      for (const e of m.items) {
-        if (typeof e.type !== 'string' || !ALARM_TYPES.has(e.type) || typeof e.deviceId !== 'string' || typeof e.time !== 'string') continue;
-        const repeated = seenBefore(wsIds, e.id);
-        port.postMessage({ via: 'ws', deviceId: e.deviceId, time: Date.parse(e.time), at, ...(repeated ? { repeated } : {}) } satisfies AlarmSeen);
-      }
-    });
-    ws.on('error', (err) => {
-      if (!opened) reject(err);
-    });
-    ws.on('close', () => {
-      if (opened) setTimeout(() => void watchWebSocket(address).catch(() => undefined), 1000);
-    });
+type EventItem = { id?: unknown; type?: unknown; deviceId?: unknown; time?: unknown };
+if (wsUrl) {
+  await holdLiveSubscription(wsUrl, { fleet: true, positions: false }, (m, at) => {
+    if (m.type !== 'events' || !Array.isArray(m.items)) return;
+    for (const e of m.items as EventItem[]) {
+      if (typeof e.type !== 'string' || !ALARM_TYPES.has(e.type) || typeof e.deviceId !== 'string' || typeof e.time !== 'string') continue;
+      const repeated = seenBefore(wsIds, e.id);
+      port.postMessage({ via: 'ws', deviceId: e.deviceId, time: Date.parse(e.time), at, ...(repeated ? { repeated } : {}) } satisfies AlarmSeen);
+    }
   });
 }
-if (wsUrl) await watchWebSocket(wsUrl);
 port.postMessage({ ready: true });

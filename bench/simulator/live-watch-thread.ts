@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import WebSocket from 'ws';
+import { holdLiveSubscription } from './live-subscription.ts';
 
 /**
  * Inside a worker thread of the simulator: the `/v1/live` fleet subscription
@@ -21,44 +21,21 @@ interface ViewItem {
 
 const { url } = workerData as { url: string };
 const port = parentPort!;
-const stamp = () => performance.timeOrigin + performance.now();
 
-function watch(address: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(address);
-    let opened = false;
-    ws.on('open', () => {
-      opened = true;
-      ws.send(JSON.stringify({ type: 'subscribe', fleet: true }));
-      resolve();
-    });
-    ws.on('message', (data: Buffer) => {
-      const at = stamp();
-      let m: { type?: string; items?: ViewItem[] };
-      try {
-        m = JSON.parse(data.toString('utf8')) as typeof m;
-      } catch {
-        return;
-      }
-      if (m.type !== 'positions' || !Array.isArray(m.items)) return;
-      const positions: [string, number][] = [];
-      for (const it of m.items) {
-        const time = it.position?.time;
-        if (typeof it.id === 'string' && typeof time === 'string') positions.push([it.id, Date.parse(time)]);
-      }
-      port.postMessage({ at, items: m.items.length, positions } satisfies LiveSeen);
-    });
-    ws.on('error', (err) => {
-      if (!opened) reject(err);
-      else port.postMessage({ error: `WebSocket error: ${err.message}` } satisfies LiveSeen);
-    });
-    ws.on('close', (code) => {
-      if (!opened) return;
-      port.postMessage({ error: `WebSocket closed (${code}); reconnecting` } satisfies LiveSeen);
-      setTimeout(() => void watch(address).catch((e: unknown) => port.postMessage({ error: `WebSocket reconnect failed: ${String(e)}` } satisfies LiveSeen)), 1000);
-    });
-  });
-}
-
-await watch(url);
+const report = (error: string) => port.postMessage({ error } satisfies LiveSeen);
+await holdLiveSubscription(
+  url,
+  { fleet: true },
+  (m, at) => {
+    if (m.type !== 'positions' || !Array.isArray(m.items)) return;
+    const items = m.items as ViewItem[];
+    const positions: [string, number][] = [];
+    for (const it of items) {
+      const time = it.position?.time;
+      if (typeof it.id === 'string' && typeof time === 'string') positions.push([it.id, Date.parse(time)]);
+    }
+    port.postMessage({ at, items: items.length, positions } satisfies LiveSeen);
+  },
+  report,
+);
 port.postMessage({ ready: true } satisfies LiveSeen);
