@@ -28,13 +28,15 @@ export function normalizeRecord(
   id: string = recordIdOf(tenant, decoded),
 ): NormalizeResult {
   const critical = isCritical(decoded);
-  const candidate = {
-    ...decoded,
+  // Object.assign, not `{ ...decoded, tenantId, ... }`: V8 (Node 20) adds keys written after a
+  // leading spread one runtime call at a time, 2.5 µs for these four, and zod then read the result
+  // at half speed (normalizeRecord 8.1 -> 3.x µs). The keys and their order are the same.
+  const candidate = Object.assign({}, decoded, {
     tenantId: tenant,
     receivedAt,
     priority: critical ? 'critical' : 'normal',
     id,
-  };
+  });
   const parsed = TelemetryRecordSchema.safeParse(candidate);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
