@@ -90,7 +90,6 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
       passivateAfterMs: config.passivateAfterMs,
       maxAttempts: config.maxAttempts,
       shardNice: config.shardNice,
-      youngGenerationMb: config.youngGenerationMb,
       log: log.child({ role: 'supervisor' }),
     });
     await supervisor.start();
@@ -110,7 +109,6 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
           tcpMaxPerAddress: config.tcpMaxPerAddress,
           replayHoldPackets: config.replayHoldPackets,
           intakeStallMs: config.intakeStallMs,
-          youngGenerationMb: config.youngGenerationMb,
           ports: { osmand: config.osmandPort, teltonika: config.teltonikaPort, gt06: config.gt06Port },
           logLevel: config.logLevel,
         },

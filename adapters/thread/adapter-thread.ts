@@ -1,6 +1,5 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../engine/log.ts';
-import { youngGenerationLimits } from '../../engine/scheduling/young-generation.ts';
 import type { AdapterPorts, AdapterStats, AdapterThreadData, FromAdapters, ToAdapters } from './protocol.ts';
 
 const ENTRY = new URL('./thread-entry.mjs', import.meta.url);
@@ -31,7 +30,7 @@ export class AdapterThread {
   }
 
   private spawn(data: AdapterThreadData): Promise<AdapterPorts> {
-    const worker = new Worker(ENTRY, { workerData: data, resourceLimits: youngGenerationLimits(data.youngGenerationMb ?? 0) });
+    const worker = new Worker(ENTRY, { workerData: data });
     this.worker = worker;
     return new Promise<AdapterPorts>((resolve, reject) => {
       let ready = false;

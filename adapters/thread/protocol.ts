@@ -19,8 +19,6 @@ export interface AdapterThreadData {
   replayHoldPackets: number;
   /** FLEET_INTAKE_STALL_MS (ingest/intake-governor.ts). */
   intakeStallMs: number;
-  /** FLEET_YOUNG_GENERATION_MB for this thread (set by its parent when it is started); 0 or absent: V8's default. */
-  youngGenerationMb?: number;
   ports: { osmand: number; teltonika: number; gt06: number };
   logLevel: string;
 }

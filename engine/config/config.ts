@@ -46,7 +46,6 @@ export const EnvSchema = z.object({
   FLEET_REPLAY_HOLD_PACKETS: z.coerce.number({ message: 'must be a whole number' }).int().min(0).max(1_000_000).default(256),
   FLEET_INTAKE_STALL_MS: z.coerce.number({ message: 'must be milliseconds' }).int().min(5).max(10_000).default(40),
   FLEET_SHARD_NICE: z.coerce.number({ message: 'must be a nice value, 0-19' }).int().min(0).max(19).default(0),
-  FLEET_YOUNG_GENERATION_MB: z.coerce.number({ message: 'must be megabytes (0: V8\'s default)' }).int().min(0).max(4096).default(192),
   FLEET_NATS_PORT: port(4222),
   FLEET_NATS_SYNC: z.enum(['always', 'default']).default('always'),
   FLEET_NATS_PROCS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1024).optional(),
@@ -115,8 +114,6 @@ export interface FleetConfig {
   intakeStallMs: number;
   /** Nice value of the shards' threads (FLEET_SHARD_NICE); 0: the same priority as every other thread. */
   shardNice: number;
-  /** V8 young generation of the adapters' and shards' threads, MB (FLEET_YOUNG_GENERATION_MB); 0: V8's default. */
-  youngGenerationMb: number;
   natsPort: number;
   natsSync: 'always' | 'default';
   /**
@@ -188,7 +185,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetConfig {
     replayHoldPackets: e.FLEET_REPLAY_HOLD_PACKETS,
     intakeStallMs: e.FLEET_INTAKE_STALL_MS,
     shardNice: e.FLEET_SHARD_NICE,
-    youngGenerationMb: e.FLEET_YOUNG_GENERATION_MB,
     natsPort: e.FLEET_NATS_PORT,
     natsSync: e.FLEET_NATS_SYNC,
     natsProcs: e.FLEET_NATS_PROCS ?? defaultNatsProcs(),

@@ -1,7 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.ts';
 import { partitionsOfShard } from '../model/partition.ts';
-import { youngGenerationLimits } from '../scheduling/young-generation.ts';
 import { UrgentLane, type UrgentLaneStatus } from './urgent-lane.ts';
 import type { FromWorker, ShardStats, ShardWorkerData, ToWorker } from './worker-protocol.ts';
 
@@ -41,8 +40,6 @@ export class ShardSupervisor {
       maxAttempts: number;
       /** FLEET_SHARD_NICE; 0 by default. */
       shardNice?: number;
-      /** FLEET_YOUNG_GENERATION_MB for the shards' threads; 0 or absent: V8's default. */
-      youngGenerationMb?: number;
     },
   ) {}
 
@@ -77,7 +74,7 @@ export class ShardSupervisor {
       nice: this.opts.shardNice ?? 0,
     };
     // The worker is TypeScript: load it through tsx whatever runner started us.
-    const worker = new Worker(WORKER_URL, { workerData: wd, resourceLimits: youngGenerationLimits(this.opts.youngGenerationMb ?? 0) });
+    const worker = new Worker(WORKER_URL, { workerData: wd });
     this.workers.set(shard, worker);
     return new Promise<void>((resolve, reject) => {
       let isReady = false;
