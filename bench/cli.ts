@@ -40,7 +40,8 @@ flags:
   --sizes LIST         scale: fleet sizes, e.g. 1000,10000,100000
   --warmup S           seconds before measuring (steady, peak, scale: at least S, then until the fleet has settled)
   --settle-max S       steady, peak, scale: longest wait for the fleet to settle after --warmup (0: a fixed warm-up)
-  --max-steps N        peak: at most N steps (default 8)
+  --max-steps N        peak: at most N doubling (or, from a first step that breaks, halving) steps (default 8)
+  --refine N           peak: then N steps narrowing the gap between the highest sustained and the first broken rate (default 2)
   --backlog S          reconnect-storm: seconds of records each returning device holds (default 3600)
   --alarms-per-min N   panic/crash alarms a minute (reconnect-storm default 600; others: max(6, devices/500))
   --ceiling-duration S seconds of the raw JetStream ceiling (default 10; 0 skips it)
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
       warmup: { type: 'string' },
       'settle-max': { type: 'string' },
       'max-steps': { type: 'string' },
+      refine: { type: 'string' },
       'ceiling-duration': { type: 'string' },
       partitions: { type: 'string' },
       shards: { type: 'string' },
@@ -127,6 +129,7 @@ async function main(): Promise<void> {
     ...(v.warmup ? { warmupS: num('warmup', v.warmup, 0, { min: 0 }) } : {}),
     ...(v['settle-max'] ? { settleMaxS: num('settle-max', v['settle-max'], 0, { min: 0 }) } : {}),
     ...(v['max-steps'] ? { maxSteps: num('max-steps', v['max-steps'], 8, { min: 1, int: true }) } : {}),
+    ...(v.refine ? { refine: num('refine', v.refine, 2, { min: 0, max: 8, int: true }) } : {}),
     ...(v.backlog ? { backlogS: num('backlog', v.backlog, 3600, { min: 0, int: true }) } : {}),
     ...(v['alarms-per-min'] ? { alarmsPerMin: num('alarms-per-min', v['alarms-per-min'], 0, { min: 0 }) } : {}),
     ...(v['heap-devices'] ? { heapDevices: num('heap-devices', v['heap-devices'], 0, { min: 0, int: true }) } : {}),

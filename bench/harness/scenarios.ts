@@ -10,6 +10,7 @@ import { DEFAULT_MIX, type Mix } from '../simulator/fleet.ts';
 import { openFileLimits } from './args.ts';
 import type { ProcUsage } from './proc-stats.ts';
 import type { BenchResult, PeakStep, ScaleStep } from './result.ts';
+import { nextPeakScale } from './peak-search.ts';
 import { BenchSession, summaries, type SimSettings, type WindowStats } from './session.ts';
 import { settleFleet, stormClearedAt, stormDraining } from './settle.ts';
 import { storedExactlyOnce } from './store-audit.ts';
@@ -40,6 +41,8 @@ export interface ScenarioOptions {
   rateScale?: number;
   sizes?: number[];
   maxSteps?: number;
+  /** peak: steps narrowing the gap between the highest sustained and the lowest broken rate (peak-search.ts; default 2). */
+  refine?: number;
   heapDevices?: number;
   /** reconnect-storm: seconds of records each returning device holds (default 3600). */
   backlogS?: number;
@@ -416,6 +419,9 @@ async function reconnectStorm(o: ScenarioOptions): Promise<BenchResult> {
   }
 }
 
+/** Longest the peak scenario waits, after a broken step, for the fleet to settle at the next rate. */
+const RECOVER_MAX_S = 180;
+
 async function peak(o: ScenarioOptions): Promise<BenchResult> {
   const startedAt = new Date();
   const devices = o.devices ?? 20_000;
@@ -437,9 +443,15 @@ async function peak(o: ScenarioOptions): Promise<BenchResult> {
     await warmUp(session, devices, o.warmupS ?? 15, o.settleMaxS ?? 600, o, notes);
     const steps: PeakStep[] = [];
     const windows: WindowStats[] = [];
-    let scale = o.rateScale ?? 1;
-    for (let i = 0; i < maxSteps; i++) {
+    const search = { maxSteps, refine: o.refine ?? 2 };
+    for (let scale: number | undefined = o.rateScale ?? 1; scale !== undefined; scale = nextPeakScale(steps, search)) {
       session.setRate(scale);
+      if (steps.length > 0 && !steps.at(-1)!.sustained) {
+        // A broken step leaves records on the devices and lag in the engine: measuring the next rate on top of that
+        // would measure the recovery.
+        const r = await settleFleet(session.timeline, devices, { minS: 5, maxS: RECOVER_MAX_S, log: o.log });
+        notes.push(`before step x${scale}: ${r.note}`);
+      }
       await sleep(5000);
       const mark = await session.mark();
       await sleep(stepS * 1000);
@@ -469,8 +481,6 @@ async function peak(o: ScenarioOptions): Promise<BenchResult> {
       steps.push(step);
       windows.push(w);
       o.log(`step x${scale}: offered ${step.offeredPerS}/s, acked ${step.ackedPerS}/s, processed ${step.processedPerS}/s, lag ${w.lagStart} -> ${w.lagEnd}: ${step.sustained ? 'sustained' : `broke (${step.reason})`}`);
-      if (!step.sustained) break;
-      scale *= 2;
     }
     const bestIndex = steps.reduce((best, s, i) => (s.sustained && (best < 0 || s.processedPerS > steps[best]!.processedPerS) ? i : best), -1);
     const chosen = windows[bestIndex >= 0 ? bestIndex : 0]!;
