@@ -449,8 +449,8 @@ async function peak(o: ScenarioOptions): Promise<BenchResult> {
       if (steps.length > 0 && !steps.at(-1)!.sustained) {
         // A broken step leaves records on the devices and lag in the engine: measuring the next rate on top of that
         // would measure the recovery.
-        const r = await settleFleet(session.timeline, devices, { minS: 5, maxS: RECOVER_MAX_S, log: o.log });
-        notes.push(`before step x${scale}: ${r.note}`);
+        const r = await settleFleet(session.timeline, devices, { minS: 5, maxS: RECOVER_MAX_S, log: o.log, what: `after the broken step, at x${scale}` });
+        notes.push(r.note);
       }
       await sleep(5000);
       const mark = await session.mark();

@@ -42,7 +42,7 @@ export function fleetSettled(points: readonly TimelinePoint[], devices: number):
 export async function settleFleet(
   timeline: readonly TimelinePoint[],
   devices: number,
-  opts: { minS: number; maxS: number; log: (m: string) => void },
+  opts: { minS: number; maxS: number; log: (m: string) => void; what?: string },
 ): Promise<{ seconds: number; settled: boolean; note: string }> {
   const t0 = Date.now();
   const elapsed = () => (Date.now() - t0) / 1000;
@@ -54,13 +54,14 @@ export async function settleFleet(
     if (elapsed() >= opts.minS && verdict.settled) break;
     if (elapsed() - lastLog >= 15 && !verdict.settled) {
       lastLog = elapsed();
-      opts.log(`warming up (${Math.round(elapsed())} s): ${verdict.why}`);
+      opts.log(`${opts.what ?? 'warming up'} (${Math.round(elapsed())} s): ${verdict.why}`);
     }
   }
   const seconds = Math.round(elapsed());
+  const what = opts.what ?? 'warm-up';
   const note = verdict.settled
-    ? `warm-up: the fleet settled after ${seconds} s (every device reporting, acknowledged as fast as recorded, consumer lag small)`
-    : `warm-up: the fleet had not settled after ${seconds} s (${verdict.why}); the window measures it unsettled`;
+    ? `${what}: the fleet settled after ${seconds} s (every device reporting, acknowledged as fast as recorded, consumer lag small)`
+    : `${what}: the fleet had not settled after ${seconds} s (${verdict.why}); the window measures it unsettled`;
   return { seconds, settled: verdict.settled, note };
 }
 
