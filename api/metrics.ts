@@ -217,6 +217,14 @@ export function createMetrics(src: {
   ingestMetric('gauge', 'fleet_ingest_pending_records', 'Records taken from devices, not yet acknowledged by JetStream', (s) => s.pendingRecords);
   ingestMetric('gauge', 'fleet_ingest_publish_ack_max_seconds', "Longest wait for JetStream's acknowledgement of a record batch over the adapters' last one-second report", (s) => s.ackMaxMs / 1000);
   // Per thread, each over its last one-second report; `pick` gives the value in the metric's unit.
+  const eachThread = (visit: (thread: string, d: LoopDelay) => void) => {
+    visit('main', latestLoopDelay());
+    const a = src.adapters?.()?.loopDelay;
+    if (a) visit('adapters', a);
+    const u = src.urgent?.()?.loopDelay;
+    if (u) visit('urgent', u);
+    for (const s of src.shards()) if (s.stats?.loopDelay) visit(`shard-${s.shard}`, s.stats.loopDelay);
+  };
   const threadGauge = (name: string, help: string, pick: (d: LoopDelay) => number) =>
     new Gauge({
       name,
@@ -225,13 +233,7 @@ export function createMetrics(src: {
       registers: [registry],
       collect() {
         this.reset();
-        const main = latestLoopDelay();
-        this.set({ thread: 'main' }, pick(main));
-        const a = src.adapters?.()?.loopDelay;
-        if (a) this.set({ thread: 'adapters' }, pick(a));
-        const u = src.urgent?.()?.loopDelay;
-        if (u) this.set({ thread: 'urgent' }, pick(u));
-        for (const s of src.shards()) if (s.stats?.loopDelay) this.set({ thread: `shard-${s.shard}` }, pick(s.stats.loopDelay));
+        eachThread((thread, d) => this.set({ thread }, pick(d)));
       },
     });
   threadGauge('fleet_eventloop_delay_p99_seconds', 'p99 event loop delay per thread (what every latency waits on)', (d) => d.p99Ms / 1000);
@@ -239,6 +241,20 @@ export function createMetrics(src: {
   threadGauge('fleet_gc_pause_max_seconds', 'Longest garbage-collection pause per thread', (d) => d.gcMaxMs / 1000);
   threadGauge('fleet_gc_major_pause_max_seconds', 'Longest full (mark-compact) garbage-collection pause per thread', (d) => d.majorGcMaxMs / 1000);
   threadGauge('fleet_thread_heap_used_bytes', 'V8 heap in use per thread', (d) => d.heapUsedBytes);
+  // Running totals per thread (a restarted thread starts again from 0, which rate() reads as a counter reset).
+  const threadCounter = (name: string, help: string, pick: (d: LoopDelay) => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['thread'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        eachThread((thread, d) => this.inc({ thread }, pick(d)));
+      },
+    });
+  threadCounter('fleet_thread_cpu_seconds_total', 'CPU time per thread (rate() near 1: that thread is saturated, whatever the process total says)', (d) => d.cpuSeconds);
+  threadCounter('fleet_thread_gc_seconds_total', 'Time per thread in garbage-collection pauses', (d) => d.gcSeconds);
   new Gauge({ name: 'fleet_ws_clients', help: 'Connected WebSocket clients', registers: [registry], collect() { this.set(src.hub().clients); } });
   new Counter({ name: 'fleet_ws_pushed_total', help: 'Device updates pushed to WebSocket clients', registers: [registry], collect() { this.reset(); this.inc(src.hub().pushed); } });
   new Counter({ name: 'fleet_ws_duplicate_events_total', help: 'Derived events not pushed again (same event id from the urgent and the bulk lane, or a redelivery)', registers: [registry], collect() { this.reset(); this.inc(src.hub().duplicateEvents); } });

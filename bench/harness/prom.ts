@@ -28,6 +28,9 @@ export interface PlatformMetrics {
   majorGcPauseMaxMs: Record<string, number>;
   /** V8 heap in use per platform thread, bytes. */
   heapUsedBytes: Record<string, number>;
+  /** CPU time and GC pause time per platform thread since it started (fleet_thread_cpu_seconds_total, fleet_thread_gc_seconds_total), ms. */
+  threadCpuMs: Record<string, number>;
+  threadGcMs: Record<string, number>;
   /** Ordinary records per second the adapters' intake governor admits now. */
   intakeRate: number;
   /** Replay packets decoded and waiting for the intake, and connections whose replay waits as bytes meanwhile. */
@@ -75,6 +78,8 @@ export function platformMetrics(text: string, t = Date.now()): PlatformMetrics {
     gcPauseMaxMs: perThread(p, 'fleet_gc_pause_max_seconds'),
     majorGcPauseMaxMs: perThread(p, 'fleet_gc_major_pause_max_seconds'),
     heapUsedBytes: perThread(p, 'fleet_thread_heap_used_bytes', 1),
+    threadCpuMs: perThread(p, 'fleet_thread_cpu_seconds_total'),
+    threadGcMs: perThread(p, 'fleet_thread_gc_seconds_total'),
     intakeRate: sum('fleet_ingest_admitted_rate'),
     waitingReplays: (p.get('fleet_ingest_waiting_packets') ?? []).filter((e) => e.labels.includes('lane="replay"')).reduce((n, e) => n + e.value, 0),
     replaysHeld: sum('fleet_ingest_replays_held'),
@@ -95,4 +100,17 @@ export async function scrape(httpBase: string): Promise<PlatformMetrics | undefi
   } catch {
     return undefined;
   }
+}
+
+/** CPU (and GC) cores per thread between two scrapes; a thread that restarted in between is left out. */
+export function threadCores(from: PlatformMetrics, to: PlatformMetrics): Record<string, { cores: number; gcCores: number }> {
+  const s = (to.t - from.t) / 1000;
+  const out: Record<string, { cores: number; gcCores: number }> = {};
+  if (s <= 0) return out;
+  for (const [thread, ms] of Object.entries(to.threadCpuMs ?? {})) {
+    const cpu = ms - (from.threadCpuMs?.[thread] ?? NaN);
+    const gc = (to.threadGcMs?.[thread] ?? 0) - (from.threadGcMs?.[thread] ?? 0);
+    if (cpu >= 0) out[thread] = { cores: Math.round((cpu / 1000 / s) * 1000) / 1000, gcCores: Math.round((Math.max(0, gc) / 1000 / s) * 1000) / 1000 };
+  }
+  return out;
 }

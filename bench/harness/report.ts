@@ -82,7 +82,16 @@ export function renderTable(r: BenchResult): string {
     ]),
   );
   const platform = cpu['platform'];
-  if (typeof platform === 'object' && platform && Object.keys(platform.threads).length > 0) {
+  const byRole = Object.entries(r.loopDelayMs ?? {}).filter(([, d]) => d.cores !== undefined);
+  if (byRole.length > 0 && typeof platform === 'object' && platform) {
+    const named = byRole.reduce((n, [, d]) => n + d.cores!, 0);
+    out.push(
+      `platform threads (cores, of which GC pauses): ${byRole
+        .sort(([, a], [, b]) => b.cores! - a.cores!)
+        .map(([t, d]) => `${t} ${fmt(d.cores!, 2)} (${fmt(d.gcCores ?? 0, 2)})`)
+        .join(', ')}; the rest (V8 helpers, chDB, libuv) ${fmt(Math.max(0, platform.cores - named), 2)}`,
+    );
+  } else if (typeof platform === 'object' && platform && Object.keys(platform.threads).length > 0) {
     out.push(
       `platform threads (cores): ${Object.entries(platform.threads)
         .slice(0, 8)

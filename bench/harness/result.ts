@@ -129,6 +129,9 @@ export interface ThreadLoad {
   gcMax: number;
   majorGcMax?: number;
   heapMaxBytes?: number;
+  /** Platform threads: CPU cores this thread used over the window, and the part of them in GC pauses (fleet_thread_*_seconds_total). */
+  cores?: number;
+  gcCores?: number;
 }
 
 /** One of a reconnect storm's slowest alarms while it drained (`storm.slowestCriticalDuringDrain`). */

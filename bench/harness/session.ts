@@ -10,7 +10,7 @@ import type { Mix } from '../simulator/fleet.ts';
 import type { RunnerSnapshot } from '../simulator/runner.ts';
 import { LATENCY_KINDS, type HistogramSet, type SimCounters } from '../simulator/stats.ts';
 import { MachineCpu, ProcTracker, findPidByEnv, sampleProcess, type ProcUsage } from './proc-stats.ts';
-import { scrape, type PlatformMetrics } from './prom.ts';
+import { scrape, threadCores, type PlatformMetrics } from './prom.ts';
 import type { ThreadLoad, TimelinePoint } from './result.ts';
 
 /**
@@ -126,6 +126,10 @@ function loopDelays(series: PlatformMetrics[]): Record<string, ThreadLoad> {
       { ...delayOf(v, most(thread, (m) => m.gcPauseMaxMs)), majorGcMax: most(thread, (m) => m.majorGcPauseMaxMs), heapMaxBytes: most(thread, (m) => m.heapUsedBytes) },
     ]),
   );
+}
+
+function withCores(loads: Record<string, ThreadLoad>, cores: Record<string, { cores: number; gcCores: number }>): Record<string, ThreadLoad> {
+  return Object.fromEntries(Object.entries(loads).map(([t, l]) => [t, { ...l, ...(cores[t] ?? {}) }]));
 }
 
 export function summaries(h: Record<string, Histogram>): Record<string, LatencySummary> {
@@ -379,7 +383,7 @@ export class BenchSession {
       machineCores: this.machine.busyCores(),
       actorsEnd: m.actors,
       loopDelayMs: {
-        ...loopDelays(this.metricsSeries.filter((x) => x.t > mark.metrics.t && x.t <= m.t)),
+        ...withCores(loopDelays(this.metricsSeries.filter((x) => x.t > mark.metrics.t && x.t <= m.t)), threadCores(mark.metrics, m)),
         simulator: delayOf(this.samples.slice(mark.sampleIndex + 1).map((x) => x.snap.loopDelayMaxMs ?? 0), 0),
       },
       recordsPerMessage: m.ingestBatches > mark.metrics.ingestBatches ? (m.ingestRecords - mark.metrics.ingestRecords) / (m.ingestBatches - mark.metrics.ingestBatches) : 1,

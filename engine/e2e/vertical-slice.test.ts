@@ -198,6 +198,11 @@ async function count(query: string): Promise<number> {
       const heap = new RegExp(`^fleet_thread_heap_used_bytes\\{thread="${thread}"\\} (\\d+)`, 'm').exec(m);
       expect(Number(heap?.[1]), `${thread} heap`).toBeGreaterThan(1 << 20);
       expect(m).toMatch(new RegExp(`^fleet_gc_major_pause_max_seconds\\{thread="${thread}"\\} [\\d.e-]+`, 'm'));
+      // Which thread is busy: the OS names them all "node". Each has started its modules at least, and none used more than the process.
+      const cpu = Number(new RegExp(`^fleet_thread_cpu_seconds_total\\{thread="${thread}"\\} ([\\d.e-]+)`, 'm').exec(m)?.[1]);
+      expect(cpu, `${thread} CPU`).toBeGreaterThan(0.01);
+      expect(cpu, `${thread} CPU`).toBeLessThanOrEqual(Number(/^fleet_process_cpu_seconds_total ([\d.e+-]+)/m.exec(m)?.[1]));
+      expect(m).toMatch(new RegExp(`^fleet_thread_gc_seconds_total\\{thread="${thread}"\\} [\\d.e-]+`, 'm'));
     }
   });
 });

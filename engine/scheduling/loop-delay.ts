@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { PerformanceObserver, constants, monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 
@@ -18,11 +19,29 @@ export interface LoopDelay {
   majorGcMaxMs: number;
   /** This thread's V8 heap in use now. */
   heapUsedBytes: number;
+  /**
+   * CPU time this thread has used since it started, s (0 where the OS does not
+   * say). Every thread of the process has the same name to the OS, so this is
+   * how an operator (and the bench) tells which of them is saturated.
+   */
+  cpuSeconds: number;
+  /** Time this thread has spent in garbage-collection pauses since it was first measured, s. */
+  gcSeconds: number;
+}
+
+/** The calling thread's CPU time (Linux: /proc/thread-self/schedstat, nanoseconds on a CPU), s; 0 elsewhere. */
+export function threadCpuSeconds(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ', 1)[0]) / 1e9 || 0;
+  } catch {
+    return 0;
+  }
 }
 
 let histogram: IntervalHistogram | undefined;
 let gcMaxMs = 0;
 let majorGcMaxMs = 0;
+let gcTotalMs = 0;
 const round1 = (ms: number) => Math.round(ms * 10) / 10;
 
 export function loopDelaySinceLastRead(): LoopDelay {
@@ -31,12 +50,13 @@ export function loopDelaySinceLastRead(): LoopDelay {
     histogram.enable();
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
+        gcTotalMs += e.duration;
         if (e.duration > gcMaxMs) gcMaxMs = e.duration;
         const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
         if (kind === constants.NODE_PERFORMANCE_GC_MAJOR && e.duration > majorGcMaxMs) majorGcMaxMs = e.duration;
       }
     }).observe({ entryTypes: ['gc'] });
-    return { ...NONE, heapUsedBytes: getHeapStatistics().used_heap_size };
+    return { ...NONE, heapUsedBytes: getHeapStatistics().used_heap_size, cpuSeconds: threadCpuSeconds() };
   }
   const out = {
     p99Ms: histogram.percentile(99) / 1e6,
@@ -44,6 +64,8 @@ export function loopDelaySinceLastRead(): LoopDelay {
     gcMaxMs: round1(gcMaxMs),
     majorGcMaxMs: round1(majorGcMaxMs),
     heapUsedBytes: getHeapStatistics().used_heap_size,
+    cpuSeconds: threadCpuSeconds(),
+    gcSeconds: gcTotalMs / 1000,
   };
   histogram.reset();
   gcMaxMs = 0;
@@ -51,7 +73,7 @@ export function loopDelaySinceLastRead(): LoopDelay {
   return out;
 }
 
-const NONE: LoopDelay = { p99Ms: 0, maxMs: 0, gcMaxMs: 0, majorGcMaxMs: 0, heapUsedBytes: 0 };
+const NONE: LoopDelay = { p99Ms: 0, maxMs: 0, gcMaxMs: 0, majorGcMaxMs: 0, heapUsedBytes: 0, cpuSeconds: 0, gcSeconds: 0 };
 
 /** For a thread read by scrapes (the main thread): one reading a second, the latest kept. */
 let sampled: LoopDelay = NONE;
@@ -62,6 +84,6 @@ export function latestLoopDelay(): LoopDelay {
     sampler = setInterval(() => (sampled = loopDelaySinceLastRead()), 1000);
     sampler.unref();
   }
-  // The heap is read now: it is a level, not something over the last second.
-  return { ...sampled, heapUsedBytes: getHeapStatistics().used_heap_size };
+  // The heap and the CPU time are read now: a level and a running total, not something over the last second.
+  return { ...sampled, heapUsedBytes: getHeapStatistics().used_heap_size, cpuSeconds: threadCpuSeconds(), gcSeconds: gcTotalMs / 1000 };
 }
