@@ -1,5 +1,6 @@
 import {
   TelemetryRecordSchema,
+  isTelemetryRecord,
   markChecked,
   recordIdOf,
   type DecodedRecord,
@@ -37,6 +38,8 @@ export function normalizeRecord(
     priority: critical ? 'critical' : 'normal',
     id,
   });
+  // The schema decides; isTelemetryRecord only answers the ordinary record without its copies (record-check.ts).
+  if (isTelemetryRecord(candidate)) return { ok: true, record: markChecked(candidate) };
   const parsed = TelemetryRecordSchema.safeParse(candidate);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -5,3 +5,4 @@ export * from './wire.ts';
 export * from './record-id.ts';
 export * from './record-batch.ts';
 export * from './checked-records.ts';
+export * from './record-check.ts';
