@@ -74,5 +74,6 @@ describe('overspeed (machine)', () => {
     const d = new TestDevice({ settings: { speedLimitKmh: 90 } });
     d.feed(driveEast(DEPOT, 0, 60, 5, 120, { ign: true }).records);
     expect(d.actor.view().openAlerts).toEqual([{ type: 'overspeed', since: new Date(T0).toISOString() }]);
+    expect(d.actor.view()).toMatchObject({ online: true, positionStale: false });
   });
 });
