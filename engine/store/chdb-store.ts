@@ -66,12 +66,23 @@ export class ChdbStore implements TelemetryStore {
   private async insert(table: string, rows: readonly object[]): Promise<void> {
     if (rows.length === 0) return;
     // Serialising ten thousand rows takes tens of ms: in slices, so the main thread's other work gets turns.
-    const lines: string[] = new Array(rows.length);
+    // Each line goes straight into the payload: joining them first made one more string as large as the
+    // insert (11 % of what the main thread allocated in the bench heap profile).
+    let payload = Buffer.allocUnsafe(Math.max(4096, rows.length * 1024));
+    let at = 0;
     for (let i = 0; i < rows.length; i++) {
-      lines[i] = JSON.stringify(rows[i]);
+      const line = JSON.stringify(rows[i]);
+      // UTF-8 takes at most three bytes per UTF-16 unit.
+      if (at + line.length * 3 + 1 > payload.length) {
+        const grown = Buffer.allocUnsafe(Math.max(payload.length * 2, at + line.length * 3 + 1));
+        payload.copy(grown, 0, 0, at);
+        payload = grown;
+      }
+      if (i > 0) payload[at++] = 0x0a;
+      at += payload.write(line, at, 'utf8');
       if ((i & 255) === 255) await yieldIfDue();
     }
-    const payload = Buffer.from(lines.join('\n'));
+    payload = payload.subarray(0, at);
     try {
       await this.exclusive((db) => db.insert({ table: `${this.database}.${table}`, values: payload, format: 'JSONEachRow' }));
     } catch (err) {

@@ -48,6 +48,18 @@ describe.each(['chdb', 'clickhouse-server'] as const)('store conformance (%s)', 
     expect(rows[0]!.alarms).toEqual(['panic']);
   });
 
+  it('keeps every byte of long and non-ASCII rows, in an insert larger than its first guess', async () => {
+    const t = Date.UTC(2026, 10, 25, 12);
+    const text = (i: number) => `Straße Ünterführung 🚚 ${i} ` + 'ü'.repeat(1500 + i);
+    const rows = Array.from({ length: 40 }, (_, i) => ({ ...row(`utf-${i}`, t + i), driver_id: `Jürgen-${i}`, record_json: JSON.stringify({ note: text(i) }) }));
+    await store.insertRecords(rows);
+    const back = await store.select<{ record_id: string; driver_id: string; record_json: string }>(
+      `SELECT record_id, driver_id, record_json FROM ${store.database}.records WHERE record_id LIKE 'utf-%' ORDER BY device_time_ms`,
+    );
+    expect(back.map((r) => r.driver_id)).toEqual(rows.map((r) => r.driver_id));
+    expect(back.map((r) => (JSON.parse(r.record_json) as { note: string }).note)).toEqual(rows.map((_, i) => text(i)));
+  });
+
   it('collapses a twice-inserted batch to one copy under FINAL', async () => {
     const t = Date.UTC(2026, 10, 25, 11);
     const batch = [row('dup-1', t), row('dup-2', t + 1)];
