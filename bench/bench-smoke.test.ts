@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,7 +34,68 @@ const latencyOk = (l: { p50: number; p99: number; max: number; count: number } |
   expect(l!.max, `${name} max is sane`).toBeLessThan(60_000);
 };
 
+/** Every process below `pid`, with its command line. */
+function descendants(pid: number): { pid: number; cmd: string }[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const below = (p: number): boolean => {
+    for (let q = parentOf.get(p); q !== undefined && q > 1; q = parentOf.get(q)) if (q === pid) return true;
+    return false;
+  };
+  return [...parentOf.keys()].filter(below).map((p) => {
+    let cmd = '';
+    try {
+      cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    } catch {
+      // gone meanwhile
+    }
+    return { pid: p, cmd };
+  });
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+};
+
 describe('bench smoke', () => {
+  it('stops the platform, nats-server and the simulator it started when it is told to stop (SIGTERM to the harness alone)', async () => {
+    const bench = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/cli.ts'), 'steady', '--devices', '200', '--duration', '120', '--ceiling-duration', '0', '--heap-devices', '0', '--out', path.join(dir, 'interrupted.json')], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      bench.stderr!.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('simulator ready')) resolve();
+      });
+      bench.once('exit', () => reject(new Error(`the bench ended before its simulator was ready:\n${stderr}`)));
+    });
+    const started = descendants(bench.pid!);
+    for (const what of ['engine/main.ts', 'bench/simulate.ts', 'nats-server']) expect(started.some((p) => p.cmd.includes(what)), what).toBe(true);
+    const exited = new Promise<number | null>((resolve) => bench.once('exit', (code) => resolve(code)));
+    bench.kill('SIGTERM');
+    expect(await exited).toBe(130);
+    const deadline = Date.now() + 15_000;
+    while (started.some((p) => alive(p.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(started.filter((p) => alive(p.pid)).map((p) => p.cmd.slice(0, 120))).toEqual([]);
+    expect(stderr).toContain('SIGTERM: stopping the simulator and the platform');
+    expect(fs.existsSync(path.join(dir, 'interrupted.json'))).toBe(false);
+  }, 120_000);
+
   it('runs the smoke scenario end to end and writes the contract JSON, a chart and a table', async () => {
     const out = path.join(dir, 'smoke.json');
     const r = await runBench(['smoke', '--out', out, '--quiet']);

@@ -5,7 +5,7 @@
  * Writes the JSON result (default bench/results/<scenario>-<timestamp>.json),
  * an SVG chart beside it, and a table on stdout. Progress goes to stderr.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { profilesIn, renderProfiles, summarizeProfile } from './harness/cpuprofi
 import { renderSvg, renderTable } from './harness/report.ts';
 import type { BenchResult } from './harness/result.ts';
 import { SCENARIOS, runScenario, type Scenario } from './harness/scenarios.ts';
+import { stopOpenSessions } from './harness/session.ts';
 import { parseMix } from './simulator/fleet.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,20 +52,29 @@ flags:
   --platform-env K=V   a platform setting for this run, e.g. FLEET_REPLAY_HOLD_PACKETS=0 (repeatable; not ports or folders)
   --quiet              no progress on stderr`;
 
-function ensureFileLimit(): void {
-  // Raise the soft open-file limit to the hard one for us and every child (platform, simulator), once.
+/**
+ * Raises the soft open-file limit to the hard one for us and every child (platform, simulator), once:
+ * the bench runs again under the raised limit, and this process only waits for its exit code.
+ */
+function relaunchWithFileLimit(): Promise<number> | undefined {
   const lim = openFileLimits();
-  if (!lim || lim.soft >= lim.hard || process.env['FLEET_BENCH_ULIMIT_RAISED']) return;
+  if (!lim || lim.soft >= lim.hard || process.env['FLEET_BENCH_ULIMIT_RAISED']) return undefined;
   const hard = Number.isFinite(lim.hard) ? String(lim.hard) : 'unlimited';
-  const r = spawnSync('sh', ['-c', `ulimit -n ${hard} && exec "$0" "$@"`, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+  const child = spawn('sh', ['-c', `ulimit -n ${hard} && exec "$0" "$@"`, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
     env: { ...process.env, FLEET_BENCH_ULIMIT_RAISED: '1' },
   });
-  process.exit(r.status ?? 1);
+  // A signal for us is for the bench that does the work: it stops what it started and exits.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 130 : 1))));
 }
 
 async function main(): Promise<void> {
-  ensureFileLimit();
+  const relaunched = relaunchWithFileLimit();
+  if (relaunched) {
+    process.exitCode = await relaunched;
+    return;
+  }
   const { values: v, positionals } = parseFlags(
     process.argv.slice(2),
     {
@@ -112,6 +122,13 @@ async function main(): Promise<void> {
   const log = (m: string) => {
     if (!quiet) process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}\n`);
   };
+  // Told to stop (Ctrl-C reaches the platform too; a CI runner's SIGTERM reaches only us): nothing it started keeps running.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the simulator and the platform; no result is written`);
+      void stopOpenSessions().finally(() => process.exit(130));
+    });
+  }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '');
   const jsonPath = path.resolve(v.out ?? path.join(ROOT, 'bench/results', `${scenario}-${stamp}.json`));
   fs.mkdirSync(path.dirname(jsonPath), { recursive: true });

@@ -136,6 +136,19 @@ export function summaries(h: Record<string, Histogram>): Record<string, LatencyS
   return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, v.summary()]));
 }
 
+/** Sessions started and not yet stopped: what an interrupted bench must not leave running. */
+const openSessions = new Set<BenchSession>();
+
+/**
+ * Stops every open session's simulator and platform (its nats-server and
+ * temporary folder with it). For a harness told to stop (SIGTERM from a CI
+ * runner, SIGINT sent to it alone): without it, the platform, nats-server
+ * and simulator it started kept running, holding their ports and cores.
+ */
+export async function stopOpenSessions(): Promise<void> {
+  await Promise.allSettled([...openSessions].map((s) => s.stop()));
+}
+
 export class BenchSession {
   readonly samples: Sample[] = [];
   readonly notes: string[] = [];
@@ -158,6 +171,7 @@ export class BenchSession {
   platformDied = 0;
   mix: Mix;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
 
   private constructor(
     readonly platform: PlatformProcess,
@@ -170,6 +184,7 @@ export class BenchSession {
     opts.log('starting the platform');
     const platform = await startPlatformProcess({ FLEET_DEMO: '0', FLEET_LOG_LEVEL: 'warn', ...opts.platformEnv });
     const s = new BenchSession(platform, opts);
+    openSessions.add(s);
     try {
       await s.init();
     } catch (err) {
@@ -491,8 +506,15 @@ export class BenchSession {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Stops the simulator and the platform; a second call (an interrupt during a scenario's own stop) waits for the first. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopNow();
+    return this.stopping;
+  }
+
+  private async stopNow(): Promise<void> {
     this.stopped = true;
+    openSessions.delete(this);
     if (this.scraper) clearInterval(this.scraper);
     if (this.sim && this.sim.exitCode === null) {
       try {
