@@ -31,13 +31,7 @@ import {
  */
 export function isTelemetryRecord(x: unknown): x is TelemetryRecord {
   // Own string keys are what is read; a symbol key, which zod would drop, is not looked at.
-  if (!isPlainObject(x)) return false;
-  for (const key in x) {
-    if (!Object.hasOwn(RECORD_FIELDS, key)) return false;
-    if (!RECORD_FIELDS[key as keyof TelemetryRecord](x[key])) return false;
-  }
-  for (const key of REQUIRED) if (x[key] === undefined) return false;
-  return true;
+  return checkRecord(x);
 }
 
 type Check = (v: unknown) => boolean;
@@ -148,4 +142,4 @@ const RECORD_FIELDS: Fields<TelemetryRecord> = {
   attributes: opt(attributes),
 };
 
-const REQUIRED = ['id', 'tenantId', 'deviceId', 'protocol', 'deviceTime', 'receivedAt', 'priority'] as const satisfies readonly (keyof TelemetryRecord)[];
+const checkRecord = object<TelemetryRecord>(RECORD_FIELDS, ['id', 'tenantId', 'deviceId', 'protocol', 'deviceTime', 'receivedAt', 'priority']);

@@ -1,27 +1,20 @@
-import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { inThread } from '../testing/in-thread.ts';
 import { threadCpuSeconds } from './loop-delay.ts';
 
 /** A thread that spins for `ms` and reports its own CPU time before and after. */
-function spinInThread(ms: number): Promise<{ before: number; after: number }> {
-  const code = `
-    const { parentPort, workerData } = require('node:worker_threads');
-    import('tsx/esm/api').then(async ({ tsImport }) => {
-      const m = await tsImport(workerData.module, workerData.base);
+const spinInThread = (ms: number) =>
+  inThread<{ before: number; after: number }>(
+    './loop-delay.ts',
+    import.meta.url,
+    `(m, ms) => {
       const before = m.threadCpuSeconds();
-      const end = Date.now() + workerData.ms;
+      const end = Date.now() + ms;
       while (Date.now() < end);
-      parentPort.postMessage({ before, after: m.threadCpuSeconds() });
-    });`;
-  const w = new Worker(code, { eval: true, workerData: { module: './loop-delay.ts', base: import.meta.url, ms } });
-  return new Promise((resolve, reject) => {
-    w.once('message', (m: { before: number; after: number }) => {
-      resolve(m);
-      void w.terminate();
-    });
-    w.once('error', reject);
-  });
-}
+      return { before, after: m.threadCpuSeconds() };
+    }`,
+    ms,
+  );
 
 describe('thread CPU time (fleet_thread_cpu_seconds_total)', () => {
   it('counts the calling thread only', async () => {
