@@ -225,36 +225,23 @@ export function createMetrics(src: {
     if (u) visit('urgent', u);
     for (const s of src.shards()) if (s.stats?.loopDelay) visit(`shard-${s.shard}`, s.stats.loopDelay);
   };
-  const threadGauge = (name: string, help: string, pick: (d: LoopDelay) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['thread'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        eachThread((thread, d) => this.set({ thread }, pick(d)));
-      },
-    });
-  threadGauge('fleet_eventloop_delay_p99_seconds', 'p99 event loop delay per thread (what every latency waits on)', (d) => d.p99Ms / 1000);
-  threadGauge('fleet_eventloop_delay_max_seconds', 'Longest event loop delay per thread', (d) => d.maxMs / 1000);
-  threadGauge('fleet_gc_pause_max_seconds', 'Longest garbage-collection pause per thread', (d) => d.gcMaxMs / 1000);
-  threadGauge('fleet_gc_major_pause_max_seconds', 'Longest full (mark-compact) garbage-collection pause per thread', (d) => d.majorGcMaxMs / 1000);
-  threadGauge('fleet_thread_heap_used_bytes', 'V8 heap in use per thread', (d) => d.heapUsedBytes);
-  // Running totals per thread (a restarted thread starts again from 0, which rate() reads as a counter reset).
-  const threadCounter = (name: string, help: string, pick: (d: LoopDelay) => number) =>
-    new Counter({
-      name,
-      help,
-      labelNames: ['thread'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        eachThread((thread, d) => this.inc({ thread }, pick(d)));
-      },
-    });
-  threadCounter('fleet_thread_cpu_seconds_total', 'CPU time per thread (rate() near 1: that thread is saturated, whatever the process total says)', (d) => d.cpuSeconds);
-  threadCounter('fleet_thread_gc_seconds_total', 'Time per thread in garbage-collection pauses', (d) => d.gcSeconds);
+  // Gauges are each thread's level over its last report; counters its running total (a restarted thread starts again
+  // from 0, which rate() reads as a counter reset).
+  const threadMetric = (kind: 'counter' | 'gauge', name: string, help: string, pick: (d: LoopDelay) => number) => {
+    const collect = function (this: Counter | Gauge) {
+      this.reset();
+      eachThread((thread, d) => (this instanceof Counter ? this.inc({ thread }, pick(d)) : this.set({ thread }, pick(d))));
+    };
+    const config = { name, help, labelNames: ['thread'], registers: [registry], collect };
+    return kind === 'counter' ? new Counter(config) : new Gauge(config);
+  };
+  threadMetric('gauge', 'fleet_eventloop_delay_p99_seconds', 'p99 event loop delay per thread (what every latency waits on)', (d) => d.p99Ms / 1000);
+  threadMetric('gauge', 'fleet_eventloop_delay_max_seconds', 'Longest event loop delay per thread', (d) => d.maxMs / 1000);
+  threadMetric('gauge', 'fleet_gc_pause_max_seconds', 'Longest garbage-collection pause per thread', (d) => d.gcMaxMs / 1000);
+  threadMetric('gauge', 'fleet_gc_major_pause_max_seconds', 'Longest full (mark-compact) garbage-collection pause per thread', (d) => d.majorGcMaxMs / 1000);
+  threadMetric('gauge', 'fleet_thread_heap_used_bytes', 'V8 heap in use per thread', (d) => d.heapUsedBytes);
+  threadMetric('counter', 'fleet_thread_cpu_seconds_total', 'CPU time per thread (rate() near 1: that thread is saturated, whatever the process total says)', (d) => d.cpuSeconds);
+  threadMetric('counter', 'fleet_thread_gc_seconds_total', 'Time per thread in garbage-collection pauses', (d) => d.gcSeconds);
   new Gauge({ name: 'fleet_ws_clients', help: 'Connected WebSocket clients', registers: [registry], collect() { this.set(src.hub().clients); } });
   new Counter({ name: 'fleet_ws_pushed_total', help: 'Device updates pushed to WebSocket clients', registers: [registry], collect() { this.reset(); this.inc(src.hub().pushed); } });
   new Counter({ name: 'fleet_ws_duplicate_events_total', help: 'Derived events not pushed again (same event id from the urgent and the bulk lane, or a redelivery)', registers: [registry], collect() { this.reset(); this.inc(src.hub().duplicateEvents); } });

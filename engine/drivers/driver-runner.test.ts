@@ -5,6 +5,7 @@ import { createLogger } from '../log.ts';
 import { DEFAULT_TENANT, pack, unpack, type DeviceId } from '../model/index.ts';
 import { driverSubject } from '../nats/subjects.ts';
 import { startTestTopology, type TestTopology } from '../testing/nats-server.ts';
+import { until } from '../testing/until.ts';
 import { DriverRunner } from './driver-runner.ts';
 import { driverToken, type DriverSample } from './driver-sample.ts';
 
@@ -22,14 +23,6 @@ beforeAll(async () => {
   drivers = t.topology.drivers;
 });
 afterAll(() => t?.close());
-
-async function until(pred: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error('condition not met');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const sample = (n: number, time: number, activity: DriverSample['activity']): DriverSample => ({
   id: `s-${n}`, tenantId: DEFAULT_TENANT, driverId: 'card-7', deviceId: 'truck-7' as DeviceId, time, activity,
@@ -51,13 +44,13 @@ describe('driver runner', () => {
     r.start();
     const t0 = 1_764_200_000_000;
     await publish(sample(1, t0, 'driving'));
-    await until(() => r.stats.samples === 1);
+    await until(() => r.stats.samples === 1, 10_000, 20);
 
     let release!: () => void;
     hold = new Promise((resolve) => (release = resolve));
     const first = r.flush();
     await publish(sample(2, t0 + 60_000, 'rest'));
-    await until(() => r.stats.samples === 2);
+    await until(() => r.stats.samples === 2, 10_000, 20);
     release();
     await first;
     hold = undefined;

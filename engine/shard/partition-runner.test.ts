@@ -7,6 +7,7 @@ import { STREAM_DEAD_LETTERS, STREAM_DRIVERS, STREAM_IN, inBatchSubject, inSubje
 import { encodeBatch } from '../../adapters/ingest/batch-encoding.ts';
 import { engineConsumerName } from '../nats/topology.ts';
 import { startTestTopology, type TestTopology } from '../testing/nats-server.ts';
+import { until } from '../testing/until.ts';
 import { PartitionRunner, type DeviceActorFactory } from './partition-runner.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 
@@ -58,15 +59,6 @@ function clockedRunner(): { r: PartitionRunner; clock: { ms: number } } {
   const clock = { ms: Date.now() };
   const opts = { partition: 0, totalPartitions: 1, offlineAfterMs: 1000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 };
   return { r: new PartitionRunner(js, jsm, snapshots, log, opts, () => clock.ms), clock };
-}
-
-async function until(pred: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await pred()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not met');
 }
 
 describe('partition runner', () => {
