@@ -10,7 +10,7 @@ import type { VehicleState } from './vehicle.ts';
  * store-and-forward device over a shared keep-alive pool (http-pool.ts): one
  * request in flight, the record kept until the answer is 200, live records as a query-string GET, a replayed backlog as
  * JSON batches (the background-geolocation form, up to `replayBatch` a
- * request).
+ * request). A record is resent in the form it was first sent in.
  */
 
 const KMH_TO_KNOTS = 1 / 1.852;
@@ -66,8 +66,16 @@ export function osmandJsonBody(id: string, records: readonly SimRecord[]): strin
 }
 
 
+type OsmandForm = 'query' | 'json';
+
 export class OsmandClient implements ProtocolClient {
   private inflight: SimRecord[] = [];
+  /**
+   * The form a record was first sent in. A resend keeps it: the two forms
+   * carry different fields, so the same fix in the other form is new content
+   * with a new record id, stored twice if the first answer was lost.
+   */
+  private readonly formOf = new WeakMap<SimRecord, OsmandForm>();
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
 
@@ -89,20 +97,23 @@ export class OsmandClient implements ProtocolClient {
     if (this.ctx.stopped || this.inflight.length > 0 || this.retryTimer || !this.device.online || !this.device.pending) return;
     const d = this.device;
     const first = d.oldestQueued();
-    // An alarm goes alone in the query form (the JSON form has no alarm field); a backlog goes in batches.
-    const max = first?.alarm ? 1 : d.hasHistory || d.queued > 1 ? this.ctx.opts.replayBatch : 1;
+    const firstForm = first && this.formOf.get(first);
+    // An alarm goes alone in the query form (the JSON form has no alarm field), and so does a record
+    // first sent alone; a backlog goes in batches.
+    const max = first?.alarm || firstForm === 'query' ? 1 : d.hasHistory || d.queued > 1 ? this.ctx.opts.replayBatch : 1;
     const batch = d.next(max);
     if (batch.length === 0) return;
-    if (batch.length > 1 && batch.some((r) => r.alarm)) {
-      // keep alarms on the query form: send the leading ones now, the rest after
-      const cut = batch.findIndex((r) => r.alarm);
-      d.requeue(batch.splice(cut === 0 ? 1 : cut));
+    if (batch.length > 1) {
+      // Keep those on the query form: send the ones before the first of them now, the rest after.
+      const cut = batch.findIndex((r) => r.alarm || this.formOf.get(r) === 'query');
+      if (cut >= 0) d.requeue(batch.splice(cut === 0 ? 1 : cut));
     }
-    this.send(batch);
+    this.send(batch, batch.length > 1 || firstForm === 'json' ? 'json' : 'query');
   }
 
-  private send(batch: SimRecord[]): void {
+  private send(batch: SimRecord[], form: OsmandForm): void {
     this.inflight = batch;
+    for (const r of batch) this.formOf.set(r, form);
     // Transmitted when a pooled socket writes it (a phone has its own connection; the pool is the simulator's economy).
     const onSent = () => {
       markSent(this.ctx, batch);
@@ -117,7 +128,7 @@ export class OsmandClient implements ProtocolClient {
       }
       this.done(ok);
     };
-    if (batch.length === 1) this.pool.get(`/?${osmandQuery(this.device.id, batch[0]!)}`, o, answered);
+    if (form === 'query') this.pool.get(`/?${osmandQuery(this.device.id, batch[0]!)}`, o, answered);
     else this.pool.post('/', 'application/json', osmandJsonBody(this.device.id, batch), o, answered);
   }
 
