@@ -45,6 +45,31 @@ describe('simulator determinism', () => {
     expect(new Set(a.map((x) => x.id.slice(0, 3))).size).toBe(3);
   });
 
+  it('a fleet reports evenly over time at any rate scale, and a change of rate comes in without a burst', () => {
+    const fleet = new FleetModel(options({ devices: 3000, rateScale: 0.15, alarmsPerMin: 0, deadZones: { ...DEFAULT_DEAD_ZONES, initialShare: 0, perDeviceHour: 0 } }));
+    const perWindow: number[] = [];
+    for (let s = 0; s < 600; s++) {
+      if (s === 400) fleet.rateScale = 0.3;
+      let n = 0;
+      for (let g = 0; g < 10; g++) fleet.stepGroup(g, 10, T0 + s * 1000 + g * 100, () => n++);
+      if (s % 10 === 0) perWindow.push(0);
+      perWindow[perWindow.length - 1]! += n;
+    }
+    // After the devices' first reports (within 10 s of connecting), 10 s windows hold about the same number:
+    // intervals are 33-67 s moving and 400-2,000 s parked at x0.15, so waves would show as windows several times the mean.
+    const spread = (w: number[]) => {
+      const mean = w.reduce((a, b) => a + b, 0) / w.length;
+      return { mean, max: Math.max(...w) / mean, min: Math.min(...w) / mean };
+    };
+    const before = spread(perWindow.slice(2, 40));
+    expect(before.mean).toBeGreaterThan(300);
+    expect(before.max).toBeLessThan(1.35);
+    expect(before.min).toBeGreaterThan(0.65);
+    const after = spread(perWindow.slice(40));
+    expect(after.mean / before.mean).toBeGreaterThan(1.6);
+    expect(after.max).toBeLessThan(1.35);
+  });
+
   it('another seed gives another fleet', () => {
     const a = run(options(), 60);
     const b = run(options({ seed: 43 }), 60);

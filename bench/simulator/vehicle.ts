@@ -44,7 +44,15 @@ export interface VehicleState {
   parkedS: number;
   target: { lat: number; lon: number };
   cruiseKmh: number;
-  sinceReportS: number;
+  /**
+   * How far along the current reporting interval is, as a fraction (due at 1).
+   * A fraction rather than seconds, so a fleet's reports stay spread over the
+   * whole interval whatever the rate scale: with seconds since the last report,
+   * started within 5 s of each other and intervals stretched to a minute (rate
+   * x0.15), a 100,000-device fleet reported in waves, several seconds at
+   * 4,000 records/s and then nearly nothing.
+   */
+  reportProgress: number;
   phase: VehiclePhase;
   /** Seconds left in the current warming / traffic-stop / arriving phase. */
   phaseS: number;
@@ -94,7 +102,7 @@ export class SimulatedVehicle {
       parkedS: parked ? this.parkDuration() : 0,
       target: this.pointNearDepot(),
       cruiseKmh: 40 + this.rnd() * 50,
-      sinceReportS: this.rnd() * 5,
+      reportProgress: this.rnd(),
       phase: parked ? 'parked' : 'driving',
       phaseS: 0,
       odometerM: Math.floor(20_000_000 + this.rnd() * 400_000_000),
@@ -159,7 +167,6 @@ export class SimulatedVehicle {
   /** Move dtS seconds; returns true when the vehicle is due to report. */
   advance(dtS: number, movingEveryS = 5, parkedEveryS = 60): boolean {
     const s = this.state;
-    s.sinceReportS += dtS;
     if (s.ignition) s.engineS += dtS;
     switch (s.phase) {
       case 'parked':
@@ -199,12 +206,15 @@ export class SimulatedVehicle {
         break;
     }
     if (this.rnd() < dtS / 600) s.satellites = Math.max(3, Math.min(16, s.satellites + (this.rnd() < 0.5 ? -1 : 1)));
-    const every = s.ignition ? movingEveryS : parkedEveryS;
-    if (s.sinceReportS >= every || this.ignitionChanged) {
+    s.reportProgress += dtS / (s.ignition ? movingEveryS : parkedEveryS);
+    if (this.ignitionChanged) {
       this.ignitionChanged = false;
-      s.sinceReportS = 0;
+      s.reportProgress = 0;
       return true;
     }
-    return false;
+    if (s.reportProgress < 1) return false;
+    // The remainder carries over: a fleet keeps its spread and its rate exact with one-second steps.
+    s.reportProgress = Math.min(1, s.reportProgress - 1);
+    return true;
   }
 }
