@@ -57,12 +57,28 @@ describe('snapshot round trip', () => {
     expect(d.actor.state).toMatchObject({ overspeed: 'alerting', health: { coolant: 'overheating', battery: 'low' }, connectivity: { backlog: 'catchingUp' } });
 
     const persisted = d.actor.persisted();
+    // Made from the shape's cached persisted form: the same as XState makes it.
+    expect(persisted).toEqual(d.actor.persistedByXState());
     const bytes = pack(persisted);
     const restored = new DeviceActor(TENANT as never, DEVICE as never, 300_000, unpack(bytes) as never);
     expect(restored.persisted()).toEqual(persisted);
     expect(restored.state).toEqual(d.actor.state);
     expect(restored.view()).toEqual(d.actor.view());
     expect(pack(restored.persisted()).length).toBe(bytes.length);
+  });
+
+  it('persisted() is what XState would persist, in every state a busy life passes through', () => {
+    // persisted() reuses each shape's persisted form; XState's getPersistedSnapshot is the reference.
+    const d = new TestDevice({ settings: SETTINGS, geofences: GEOFENCES });
+    const leg = driveEast(DEPOT, 10, 300, 10, 60, { ign: true, engine: { rpm: 1800, coolantC: 110, externalV: 11.0, dtcs: ['P0300'] }, probes: { front: 12 }, doors: { rear: true }, alarms: ['harshBraking'] });
+    const states = new Set<string>();
+    for (const r of [rec({ at: 0, ...DEPOT, ign: false }), rec({ at: 5, ...DEPOT, ign: true, driver: 'D1' }), ...leg.records, rec({ at: 400, ...leg.end, ign: false })]) {
+      d.feed(r);
+      d.actor.tick(at(900));
+      states.add(JSON.stringify(d.actor.state));
+      expect(d.actor.persisted()).toEqual(d.actor.persistedByXState());
+    }
+    expect(states.size).toBeGreaterThan(3);
   });
 
   it('a restored actor carries on exactly like the original (geofences re-applied by the shard)', () => {
