@@ -1,7 +1,6 @@
 import { type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import type { Snapshot } from 'xstate';
-import { isSilent } from '../../actors/connectivity.ts';
 import { DeviceActor } from '../../actors/device-actor.ts';
 import type { DerivedEvent } from '../../actors/derived-event.ts';
 import type { DeviceView } from '../../actors/device-view.ts';
@@ -26,6 +25,7 @@ import { yieldIfDue } from '../scheduling/turn-budget.ts';
 import { PartitionHearing } from './partition-hearing.ts';
 import { rewindConsumer } from './rewind-consumer.ts';
 import { SnapshotStore } from './snapshot-store.ts';
+import { earliestTick, tickDue } from './tick-due.ts';
 import { DeliveryOrder } from './delivery-order.ts';
 
 /**
@@ -84,6 +84,12 @@ interface LiveActor {
   dirty: boolean;
   lastActivity: number;
   lastTick: number;
+  /**
+   * The sweep need not look at this actor before then: the earliest a tick
+   * could fall due, from what the sweep saw last time. 0 after anything that
+   * could bring it forward (a record, new settings).
+   */
+  checkAt: number;
 }
 
 /** A message taken from the consumer, acknowledged once all its records are handled (and snapshotted). */
@@ -94,16 +100,8 @@ interface Taken {
   handled: boolean;
 }
 
-/**
- * A tick runs the whole machine (tens of µs), so with 100,000 live actors it is
- * given only to those it can change: a device quiet for QUIET_TICK_MS since its
- * last record (its reorder window is flushed), one whose silence may have run
- * out, and every actor at least every SLOW_TICK_MS (durations, dates).
- */
-const QUIET_TICK_MS = 10_000;
 /** Devices being woken at once in one partition (waking waits on KV reads; one device is always sequential). */
 const MAX_WAKING = 64;
-const SLOW_TICK_MS = 60_000;
 /**
  * How often (device time) a driver doing the same thing is re-announced to the
  * driver lane: driving-time infringements are judged at the newest sample, so
@@ -222,6 +220,7 @@ export class PartitionRunner {
     try {
       const events = la.actor.applySettings(settings, this.settings!.geofencesOf(la.actor.context.tenantId));
       la.dirty = true;
+      la.checkAt = 0;
       this.publishEvents(events);
     } catch (err) {
       this.log.warn({ deviceId: la.actor.context.deviceId, err: String((err as Error).message ?? err) }, 'settings not applied; the actor keeps its previous ones');
@@ -397,7 +396,7 @@ export class PartitionRunner {
       this.log.error({ deviceId: device, err: String(err) }, 'snapshot did not restore; actor starts fresh');
       actor = this.createActor(tenant, device, this.opts.offlineAfterMs);
     }
-    const la: LiveActor = { actor, pos: stored?.pos ?? 0, dirty: false, lastActivity: this.now(), lastTick: 0 };
+    const la: LiveActor = { actor, pos: stored?.pos ?? 0, dirty: false, lastActivity: this.now(), lastTick: 0, checkAt: 0 };
     if (this.settings) this.configure(la, await this.settings.settingsOf(tenant, device));
     // Visible (to queries, ticks, settings) only once configured; one device is never woken twice at once.
     this.actors.set(key, la);
@@ -520,6 +519,7 @@ export class PartitionRunner {
     la.pos = pos;
     la.dirty = true;
     la.lastActivity = this.now();
+    la.checkAt = 0;
     this.liveDirty.add(la);
     this.stats.processed++;
   }
@@ -648,15 +648,24 @@ export class PartitionRunner {
     const now = this.now();
     const hearing = this.hearing.value;
     let n = 0;
-    for (const [key, la] of [...this.actors]) {
+    // The live map, not a copy: a sweep of 100,000 actors copied every entry every few seconds. An actor
+    // woken meanwhile is visited (or next time), one passivated meanwhile is not.
+    for (const [key, la] of this.actors) {
+      // Most actors are not due, and one field of theirs says so: the rest of the check reads the actor
+      // and its context, several memory misses each at this many actors (13 % of a shard at 100,000).
+      if (now < la.checkAt) continue;
       // Records of a device being woken are not applied yet: its silence is not known.
-      if (this.chains.has(key)) continue;
-      const quietSinceRecord = now - la.lastActivity >= QUIET_TICK_MS && la.lastTick < la.lastActivity;
-      const silenceRanOut = la.actor.online && isSilent(la.actor.context.connectivity, now, hearing);
-      if (!quietSinceRecord && !silenceRanOut && now - la.lastTick < SLOW_TICK_MS) continue;
+      if (this.chains.size > 0 && this.chains.has(key)) continue;
+      const online = la.actor.online;
+      const connectivity = la.actor.context.connectivity;
+      if (!tickDue(la, online, connectivity, now, hearing)) {
+        la.checkAt = earliestTick(la, online, connectivity);
+        continue;
+      }
       if (++n % TICK_SLICE === 0) await yieldIfDue();
       if (this.restartRequested) return;
       la.lastTick = now;
+      la.checkAt = 0;
       const wasOnline = la.actor.online;
       let events: DerivedEvent[];
       try {
