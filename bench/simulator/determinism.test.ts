@@ -70,6 +70,35 @@ describe('simulator determinism', () => {
     expect(after.max).toBeLessThan(1.35);
   });
 
+  it('a parked vehicle, stepped every 10 s, reports at the very seconds it would stepped every second, and drives off on time', () => {
+    const opts = options({ devices: 300, rateScale: 2, mix: { osmand: 1, teltonika: 0, gt06: 0 }, alarmsPerMin: 0, deadZones: { ...DEFAULT_DEAD_ZONES, initialShare: 0, perDeviceHour: 0 } });
+    const fleet = new FleetModel(opts);
+    const reports = new Map<string, number[]>();
+    for (let s = 1; s <= 900; s++) {
+      fleet.stepGroup(0, 1, T0 + s * 1000, (d, r) => {
+        const list = reports.get(d.id) ?? [];
+        list.push(Math.round((r.deviceTime - T0) / 1000));
+        reports.set(d.id, list);
+      });
+    }
+    // The reference: the same vehicles stepped one second at a time, until each first leaves its park.
+    let compared = 0;
+    for (const twin of new FleetModel(opts).devices) {
+      if (twin.vehicle.state.phase !== 'parked') continue;
+      const due: number[] = [];
+      let s = 0;
+      while (twin.vehicle.state.phase === 'parked' && s < 900) {
+        s++;
+        if (twin.vehicle.advance(1, twin.timing.movingEveryS / 2, twin.timing.parkedEveryS / 2)) due.push(s);
+      }
+      const seen = (reports.get(twin.id) ?? []).filter((t) => t <= s);
+      // Past the first report (forced within 10 s of power-on), the same seconds, the drive-off's included.
+      expect(seen.filter((t) => t > 10), twin.id).toEqual(due.filter((t) => t > 10));
+      compared += due.length;
+    }
+    expect(compared).toBeGreaterThan(200);
+  });
+
   it('another seed gives another fleet', () => {
     const a = run(options(), 60);
     const b = run(options({ seed: 43 }), 60);

@@ -164,6 +164,17 @@ export class SimulatedVehicle {
     s.altitudeM = Math.max(0, s.altitudeM + (this.rnd() - 0.5) * 2 * dtS * (s.speedKmh / 50));
   }
 
+  /**
+   * Seconds in which nothing happens to a parked vehicle: its park does not
+   * end and no report falls due (its position, speed and ignition stay as
+   * they are). 0 when it is not parked.
+   */
+  quietS(parkedEveryS: number): number {
+    const s = this.state;
+    if (s.phase !== 'parked') return 0;
+    return Math.max(0, Math.min(s.parkedS, (1 - s.reportProgress) * parkedEveryS));
+  }
+
   /** Move dtS seconds; returns true when the vehicle is due to report. */
   advance(dtS: number, movingEveryS = 5, parkedEveryS = 60): boolean {
     const s = this.state;
