@@ -210,6 +210,9 @@ export class SimDevice {
         // steps, so the live vehicle continues exactly where the replayed history ends.
         const past = new DeviceBody(init.id, init.seed, this.profile);
         this.history = new HistoryCursor(past, startMs - backlogS * 1000, startMs, this.timing, init.protocol === 'gt06');
+        // Its last record may be stamped startMs: the live clock goes on from there. A live record in the same
+        // second was a second record at one time, and for a GT06 tracker standing still the same record.
+        this.lastDeviceTime = init.protocol === 'gt06' ? Math.floor(startMs / 1000) * 1000 : startMs;
         // The fast-forward takes the very steps the history cursor will: counting its reports gives the backlog's size.
         for (let t = 0; t < backlogS; t += HISTORY_STEP_S) if (this.body.step(HISTORY_STEP_S, this.timing.movingEveryS, this.timing.parkedEveryS)) this.historyLeft++;
       }
