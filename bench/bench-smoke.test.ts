@@ -71,7 +71,7 @@ const alive = (pid: number): boolean => {
 };
 
 describe('bench smoke', () => {
-  it('stops the platform, nats-server and the simulator it started when it is told to stop (SIGTERM to the harness alone)', async () => {
+  it('stops the platform, nats-server and the simulator it started when it is told to stop (SIGTERM to the harness alone), even told twice', async () => {
     const bench = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/cli.ts'), 'steady', '--devices', '200', '--duration', '120', '--ceiling-duration', '0', '--heap-devices', '0', '--out', path.join(dir, 'interrupted.json')], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -88,11 +88,15 @@ describe('bench smoke', () => {
     for (const what of ['engine/main.ts', 'bench/simulate.ts', 'nats-server']) expect(started.some((p) => p.cmd.includes(what)), what).toBe(true);
     const exited = new Promise<number | null>((resolve) => bench.once('exit', (code) => resolve(code)));
     bench.kill('SIGTERM');
+    // And a Ctrl-C on top while it stops: the stop goes on to the end.
+    await new Promise((r) => setTimeout(r, 20));
+    bench.kill('SIGINT');
     expect(await exited).toBe(130);
     const deadline = Date.now() + 15_000;
     while (started.some((p) => alive(p.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(started.filter((p) => alive(p.pid)).map((p) => p.cmd.slice(0, 120))).toEqual([]);
     expect(stderr).toContain('SIGTERM: stopping the simulator and the platform');
+    expect(stderr).toContain('SIGINT: still stopping what the bench started');
     expect(fs.existsSync(path.join(dir, 'interrupted.json'))).toBe(false);
   }, 120_000);
 

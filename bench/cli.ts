@@ -123,8 +123,16 @@ async function main(): Promise<void> {
     if (!quiet) process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}\n`);
   };
   // Told to stop (Ctrl-C reaches the platform too; a CI runner's SIGTERM reaches only us): nothing it started keeps running.
+  // A second signal (Ctrl-C pressed again, or relayed by a wrapper as well) must not end the stop halfway:
+  // with no listener left, Node's default ended the harness and left the platform and nats-server running.
+  let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (stopping) {
+        log(`${signal}: still stopping what the bench started (at most ~20 s); it exits once they are gone`);
+        return;
+      }
+      stopping = true;
       log(`${signal}: stopping the simulator and the platform; no result is written`);
       void stopOpenSessions().finally(() => process.exit(130));
     });
