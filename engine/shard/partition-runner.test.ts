@@ -248,6 +248,40 @@ describe('partition runner', () => {
     await r.stop();
   });
 
+  it('gives the thread its turn during a sweep of many due actors, not only every hundred ticks', async () => {
+    // Each tick busy for a millisecond: forty due actors are 40 ms of work, ten turn budgets.
+    let ticks = 0;
+    const slowToTick: DeviceActorFactory = (t, d, o, s) => {
+      const a = new DeviceActor(t, d, o, s);
+      const tick = a.tick.bind(a);
+      a.tick = (now, hearing) => {
+        const until = performance.now() + 1;
+        while (performance.now() < until);
+        ticks++;
+        return tick(now, hearing);
+      };
+      return a;
+    };
+    const clock = { ms: Date.now() };
+    const opts = { partition: 0, totalPartitions: 1, offlineAfterMs: 3_600_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 };
+    const r = new PartitionRunner(js, jsm, snapshots, log, opts, () => clock.ms, slowToTick);
+    r.start();
+    for (let i = 0; i < 40; i++) await publish(rec(`sweep-${i}`, 1));
+    await until(async () => (await r.view(DEFAULT_TENANT, 'sweep-39' as DeviceId))?.position?.lat === 1);
+    await r.tickAll(); // their first ticks (and those of earlier tests' devices replayed on this partition)
+    clock.ms += 61_000; // every one due for its slow tick
+    ticks = 0;
+    const sweep = r.tickAll();
+    let ticksWhenOthersRan = -1;
+    setImmediate(() => (ticksWhenOthersRan = ticks));
+    await sweep;
+    expect(ticks).toBeGreaterThanOrEqual(40);
+    // Other work of the thread ran in the middle of the sweep.
+    expect(ticksWhenOthersRan).toBeGreaterThan(0);
+    expect(ticksWhenOthersRan).toBeLessThan(ticks);
+    await r.stop();
+  });
+
   it('hears the silence of a quiet partition while other partitions go on writing to the stream', async () => {
     const { r, clock } = clockedRunner();
     r.start();
