@@ -40,16 +40,35 @@ const publish = (r: TelemetryRecord) => js.publish(inSubject(0, r.tenantId, r.de
 const publishBatch = (entries: unknown[]) =>
   js.publish(inBatchSubject(0, DEFAULT_TENANT), encodeBatch(`b-${++seq}`, entries.map((e) => pack(e))), { msgID: `b-${seq}` });
 
-/** A real actor that throws on records marked as poison, as a bug in a concern would. */
-const throwingOnPoison: DeviceActorFactory = (t, d, o, s) => {
-  const a = new DeviceActor(t, d, o, s);
-  const record = a.record.bind(a);
-  a.record = (r) => {
-    if (r.attributes?.['poison']) throw new Error('concern blew up');
-    return record(r);
+type Hooked = 'record' | 'tick' | 'persisted';
+
+/** Real actors that run `first` before each call of `method`: a bug in a concern, a big state. */
+function actorsWith<M extends Hooked>(method: M, first: (...args: Parameters<DeviceActor[M]>) => void): DeviceActorFactory {
+  return (t, d, o, s) => {
+    const a = new DeviceActor(t, d, o, s);
+    const original = (a[method] as (...args: Parameters<DeviceActor[M]>) => unknown).bind(a);
+    Object.assign(a, {
+      [method]: (...args: Parameters<DeviceActor[M]>) => {
+        first(...args);
+        return original(...args);
+      },
+    });
+    return a;
   };
-  return a;
-};
+}
+
+/** A real actor that throws on records marked as poison, as a bug in a concern would. */
+const throwingOnPoison = actorsWith('record', (r) => {
+  if (r.attributes?.['poison']) throw new Error('concern blew up');
+});
+
+/** Holds the thread a millisecond, as an actor with a lot of state would in its busiest calls. */
+function busyForAMillisecond(): void {
+  const end = performance.now() + 1;
+  while (performance.now() < end) {
+    // spin
+  }
+}
 
 const runner = () =>
   new PartitionRunner(js, jsm, snapshots, log, { partition: 0, totalPartitions: 1, offlineAfterMs: 60_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 }, Date.now, throwingOnPoison);
@@ -130,19 +149,10 @@ describe('partition runner', () => {
   it("takes turns with the thread's other work while it writes a partition's snapshots, and every one is written", async () => {
     // Actors whose state takes a millisecond to persist: forty of them used to hold the thread for 40 ms in one go.
     let encoded = 0;
-    const slowToPersist: DeviceActorFactory = (t, d, o, s) => {
-      const a = new DeviceActor(t, d, o, s);
-      const persisted = a.persisted.bind(a);
-      a.persisted = () => {
-        const until = performance.now() + 1;
-        while (performance.now() < until) {
-          // a big actor's state
-        }
-        encoded++;
-        return persisted();
-      };
-      return a;
-    };
+    const slowToPersist = actorsWith('persisted', () => {
+      busyForAMillisecond(); // a big actor's state
+      encoded++;
+    });
     const opts = { partition: 0, totalPartitions: 1, offlineAfterMs: 60_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 };
     const r = new PartitionRunner(js, jsm, snapshots, log, opts, Date.now, slowToPersist);
     r.start();
@@ -251,17 +261,10 @@ describe('partition runner', () => {
   it('gives the thread its turn during a sweep of many due actors, not only every hundred ticks', async () => {
     // Each tick busy for a millisecond: forty due actors are 40 ms of work, ten turn budgets.
     let ticks = 0;
-    const slowToTick: DeviceActorFactory = (t, d, o, s) => {
-      const a = new DeviceActor(t, d, o, s);
-      const tick = a.tick.bind(a);
-      a.tick = (now, hearing) => {
-        const until = performance.now() + 1;
-        while (performance.now() < until);
-        ticks++;
-        return tick(now, hearing);
-      };
-      return a;
-    };
+    const slowToTick = actorsWith('tick', () => {
+      busyForAMillisecond();
+      ticks++;
+    });
     const clock = { ms: Date.now() };
     const opts = { partition: 0, totalPartitions: 1, offlineAfterMs: 3_600_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 };
     const r = new PartitionRunner(js, jsm, snapshots, log, opts, () => clock.ms, slowToTick);
