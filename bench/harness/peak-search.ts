@@ -35,7 +35,8 @@ export function nextPeakScale(steps: readonly TriedStep[], search: PeakSearch): 
   const above = broke.filter((b) => lo === undefined || b > lo);
   const hi = above.length ? Math.min(...above) : undefined;
   if (lo !== undefined && hi !== undefined) {
-    const bracketedAt = steps.findIndex((s, i) => steps.slice(0, i + 1).some((x) => x.sustained) && steps.slice(0, i + 1).some((x) => !x.sustained));
+    // The bracket formed at the first step whose verdict differs from the first one's.
+    const bracketedAt = steps.findIndex((s) => s.sustained !== steps[0]!.sustained);
     const narrowed = steps.length - 1 - bracketedAt;
     if (narrowed >= search.refine || hi / lo <= CLOSE_ENOUGH) return undefined;
     return round2(Math.sqrt(lo * hi));
