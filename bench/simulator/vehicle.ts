@@ -78,6 +78,27 @@ function bearingDeg(a: { lat: number; lon: number }, b: { lat: number; lon: numb
   return (deg(Math.atan2(y, x)) + 360) % 360;
 }
 
+/** Phase lengths in seconds, drawn uniformly from [min, max]. */
+const SHORT_PARK_S = [120, 1020] as const;
+const LONG_PARK_S = [3600, 4 * 3600] as const;
+const LONG_PARK_SHARE = 0.12;
+const WARMING_S = [15, 105] as const;
+const ARRIVING_S = [10, 50] as const;
+const mean = ([a, b]: readonly [number, number]) => (a + b) / 2;
+const uniform = ([a, b]: readonly [number, number], u: number) => a + u * (b - a);
+const MEAN_PARK_S = LONG_PARK_SHARE * mean(LONG_PARK_S) + (1 - LONG_PARK_SHARE) * mean(SHORT_PARK_S);
+/**
+ * A drive's mean length, from pulling away to arriving: legs until one ends
+ * at a stop (35 %), traffic stops included. It follows from distances and
+ * speeds, so it is measured: determinism.test.ts checks it against a fleet.
+ */
+export const MEAN_DRIVE_S = 5200;
+const CYCLE_S = MEAN_PARK_S + mean(WARMING_S) + MEAN_DRIVE_S + mean(ARRIVING_S);
+/** The share of its time a vehicle has the ignition on, once its fleet is in its steady mix. */
+export const IGNITION_ON_SHARE = 1 - MEAN_PARK_S / CYCLE_S;
+/** A bound on a leg's hours: the depot area's diagonal (~100 km) on a motorway, or 25 km in town. */
+const LONGEST_LEG_H = 1.4;
+
 export class SimulatedVehicle {
   readonly state: VehicleState;
   private readonly rng: Rng;
@@ -89,25 +110,62 @@ export class SimulatedVehicle {
     this.rng = new Rng(seed);
     this.rnd = () => this.rng.next();
     this.depot = DEPOTS[Math.floor(this.rnd() * DEPOTS.length)]!;
-    const start = this.pointNearDepot();
-    const parked = this.rnd() > 0.6;
+    const start = this.stationaryStart();
     this.state = {
       id,
       ...start,
       altitudeM: this.depot.altitudeM,
       speedKmh: 0,
-      headingDeg: Math.floor(this.rnd() * 360),
-      ignition: !parked,
+      headingDeg: bearingDeg(start, start.target),
+      ignition: start.phase !== 'parked',
       satellites: 7 + Math.floor(this.rnd() * 6),
-      parkedS: parked ? this.parkDuration() : 0,
-      target: this.pointNearDepot(),
-      cruiseKmh: 40 + this.rnd() * 50,
       reportProgress: this.rnd(),
-      phase: parked ? 'parked' : 'driving',
-      phaseS: 0,
       odometerM: Math.floor(20_000_000 + this.rnd() * 400_000_000),
       engineS: Math.floor(this.rnd() * 20_000 * 3600),
     };
+  }
+
+  /**
+   * Where a vehicle is at a random moment of its working life, so a fleet
+   * starts in the mix it keeps. Started parked or at the start of a leg, as
+   * until 2026-12, 60 % of a fleet had the ignition on at first and 82 % after
+   * twelve minutes, and the offered load rose 30 % during a run at one rate.
+   * A phase is drawn by its share of the cycle's time, and the time left in it
+   * from the lengths as a moment would find them: long parks and long legs
+   * are found more often than they are started (length-biased).
+   */
+  private stationaryStart(): Pick<VehicleState, 'lat' | 'lon' | 'target' | 'cruiseKmh' | 'phase' | 'phaseS' | 'parkedS'> {
+    const at = this.rnd() * CYCLE_S;
+    if (at < MEAN_PARK_S) {
+      const long = this.rnd() * MEAN_PARK_S < LONG_PARK_SHARE * mean(LONG_PARK_S);
+      const parkedS = this.rnd() * this.lengthBiased(long ? LONG_PARK_S : SHORT_PARK_S);
+      return { ...this.pointNearDepot(), target: this.pointNearDepot(), cruiseKmh: 40, phase: 'parked', phaseS: 0, parkedS };
+    }
+    if (at < MEAN_PARK_S + mean(WARMING_S) + mean(ARRIVING_S)) {
+      const warming = at < MEAN_PARK_S + mean(WARMING_S);
+      const phaseS = this.rnd() * this.lengthBiased(warming ? WARMING_S : ARRIVING_S);
+      return { ...this.pointNearDepot(), target: this.pointNearDepot(), cruiseKmh: 40, phase: warming ? 'warming' : 'arriving', phaseS, parkedS: 0 };
+    }
+    // Somewhere along a leg, drawn by the time the leg takes.
+    for (;;) {
+      const from = this.pointNearDepot();
+      const target = this.pointNearDepot();
+      const cruiseKmh = this.cruiseFor(distanceM(from, target));
+      const legH = distanceM(from, target) / 1000 / cruiseKmh;
+      if (this.rnd() * LONGEST_LEG_H > legH) continue;
+      const f = this.rnd();
+      return { lat: from.lat + f * (target.lat - from.lat), lon: from.lon + f * (target.lon - from.lon), target, cruiseKmh, phase: 'driving', phaseS: 0, parkedS: 0 };
+    }
+  }
+
+  /** A length from [a, b] drawn in proportion to itself. */
+  private lengthBiased([a, b]: readonly [number, number]): number {
+    return Math.sqrt(a * a + this.rnd() * (b * b - a * a));
+  }
+
+  /** Longer legs run on ring roads and motorways. */
+  private cruiseFor(legM: number): number {
+    return legM > 25_000 ? 75 + this.rnd() * 35 : 35 + this.rnd() * 45;
   }
 
   private pointNearDepot(): { lat: number; lon: number } {
@@ -116,7 +174,8 @@ export class SimulatedVehicle {
 
   /** Most stops are short deliveries; some vehicles stand for hours. */
   private parkDuration(): number {
-    return this.rnd() < 0.12 ? 3600 + this.rnd() * 3 * 3600 : 120 + this.rnd() * 900;
+    const [a, b] = this.rnd() < LONG_PARK_SHARE ? LONG_PARK_S : SHORT_PARK_S;
+    return a + this.rnd() * (b - a);
   }
 
   private setIgnition(on: boolean): void {
@@ -127,9 +186,7 @@ export class SimulatedVehicle {
   private newLeg(): void {
     const s = this.state;
     s.target = this.pointNearDepot();
-    const legM = distanceM(s, s.target);
-    // Longer legs run on ring roads and motorways.
-    s.cruiseKmh = legM > 25_000 ? 75 + this.rnd() * 35 : 35 + this.rnd() * 45;
+    s.cruiseKmh = this.cruiseFor(distanceM(s, s.target));
   }
 
   private drive(dtS: number): void {
@@ -153,7 +210,7 @@ export class SimulatedVehicle {
       s.lon = s.target.lon;
       if (this.rnd() < 0.35) {
         s.phase = 'arriving';
-        s.phaseS = 10 + this.rnd() * 40;
+        s.phaseS = uniform(ARRIVING_S, this.rnd());
         s.speedKmh = 0;
       } else this.newLeg();
     } else {
@@ -186,7 +243,7 @@ export class SimulatedVehicle {
         if (s.parkedS <= 0) {
           s.parkedS = 0;
           s.phase = 'warming';
-          s.phaseS = 15 + this.rnd() * 90;
+          s.phaseS = uniform(WARMING_S, this.rnd());
           this.setIgnition(true);
         }
         break;
