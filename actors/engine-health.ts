@@ -143,10 +143,16 @@ export function maintenanceStep(m: MaintenanceSlice, c: Track, cfg: DeviceSettin
   return { maintenance: date.maintenance, out: [...events, ...date.out] };
 }
 
+/** When the planned maintenance date falls due (epoch ms): never when none is planned or it was reported. */
+export function maintenanceDateDueAt(m: MaintenanceSlice, cfg: DeviceSettings): number {
+  const date = cfg.maintenance?.nextDate;
+  return !date || m.dateDone === date ? Infinity : dateMs(date);
+}
+
 /** Date-based: by a record's device time, or by a tick's clock when the device is quiet. */
 export function maintenanceDateStep(m: MaintenanceSlice, now: number, cfg: DeviceSettings, c: Track | null): { maintenance: MaintenanceSlice; out: Out[] } {
   const date = cfg.maintenance?.nextDate;
-  if (!date || m.dateDone === date || now < dateMs(date)) return { maintenance: m, out: [] };
+  if (!date || now < maintenanceDateDueAt(m, cfg)) return { maintenance: m, out: [] };
   return {
     maintenance: { ...m, dateDone: date },
     out: [

@@ -45,7 +45,12 @@ export function recordEvents(context: DeviceContext, record: TelemetryRecord): D
 
 /** Quiet for the window's length (receive time): nothing newer is coming to reorder against, apply what is held. */
 export function isQuiet(context: DeviceContext, now: number): boolean {
-  return context.reorder.held.length > 0 && now - context.connectivity.lastSeen >= context.config.settings.reorderWindowS * 1000;
+  return now >= quietReleaseAt(context);
+}
+
+/** When the records held in the window are released by the clock: the device quiet for the window. */
+export function quietReleaseAt(context: Pick<DeviceContext, 'reorder' | 'connectivity' | 'config'>): number {
+  return context.reorder.held.length > 0 ? context.connectivity.lastSeen + context.config.settings.reorderWindowS * 1000 : Infinity;
 }
 
 export function flushEvents(context: DeviceContext): DeviceEvent[] {

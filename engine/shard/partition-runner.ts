@@ -83,7 +83,6 @@ interface LiveActor {
   driverSample?: { driverId: string; activity: string; time: number };
   dirty: boolean;
   lastActivity: number;
-  lastTick: number;
   /**
    * The sweep need not look at this actor before then: the earliest a tick
    * could fall due, from what the sweep saw last time. 0 after anything that
@@ -403,7 +402,7 @@ export class PartitionRunner {
       this.log.error({ deviceId: device, err: String(err) }, 'snapshot did not restore; actor starts fresh');
       actor = this.createActor(tenant, device, this.opts.offlineAfterMs);
     }
-    const la: LiveActor = { actor, pos: stored?.pos ?? 0, dirty: false, lastActivity: this.now(), lastTick: 0, checkAt: 0 };
+    const la: LiveActor = { actor, pos: stored?.pos ?? 0, dirty: false, lastActivity: this.now(), checkAt: 0 };
     if (this.settings) this.configure(la, await this.settings.settingsOf(tenant, device));
     // Visible (to queries, ticks, settings) only once configured; one device is never woken twice at once.
     this.actors.set(key, la);
@@ -646,8 +645,8 @@ export class PartitionRunner {
   }
 
   /**
-   * The shard's clock for every live actor: offline after a silence, reorder
-   * windows of quiet devices flushed, duration-based alerts and date-based
+   * The shard's clock for the live actors it can change (tick-due.ts): offline
+   * after a silence, reorder windows of quiet devices flushed, date-based
    * maintenance judged. Time comes in here, never from inside the machines.
    */
   async tickAll(): Promise<void> {
@@ -669,9 +668,9 @@ export class PartitionRunner {
       // Records of a device being woken are not applied yet: its silence is not known.
       if (this.chains.size > 0 && this.chains.has(key)) continue;
       const online = la.actor.online;
-      const connectivity = la.actor.context.connectivity;
-      if (!tickDue(la, online, connectivity, now, hearing)) {
-        la.checkAt = earliestTick(la, online, connectivity);
+      const context = la.actor.context;
+      if (!tickDue(la, context, online, now, hearing)) {
+        la.checkAt = earliestTick(la, context, online);
         continue;
       }
       const wait = yieldIfDue();
@@ -681,7 +680,6 @@ export class PartitionRunner {
         // Passivated by a flush meanwhile: a stopped actor is not ticked (it would throw, and restart the partition).
         if (this.actors.get(key) !== la) continue;
       }
-      la.lastTick = now;
       la.checkAt = 0;
       const wasOnline = la.actor.online;
       let events: DerivedEvent[];

@@ -1,51 +1,101 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { initialConnectivity } from '../../actors/connectivity.ts';
-import { earliestTick, tickDue } from './tick-due.ts';
+import { DeviceActor } from '../../actors/device-actor.ts';
+import { TENANT, DEVICE, at, offset, DEPOT, rec } from '../../actors/testing/record-kit.ts';
+import type { Hearing } from '../../actors/connectivity.ts';
+import { QUIET_TICK_MS, earliestTick, tickDue } from './tick-due.ts';
 
-const T0 = 1_800_000_000_000;
-const ms = (max: number) => fc.integer({ min: 0, max });
-
-/** An actor as a sweep finds it: times around T0, online or not, heard since some time or not at all. */
-const actorState = fc.record({
-  lastTick: fc.oneof(fc.constant(0), ms(600_000).map((d) => T0 - d)),
-  lastActivity: ms(600_000).map((d) => T0 - d),
-  online: fc.boolean(),
-  lastSeen: fc.oneof(fc.constant(0), ms(120_000).map((d) => T0 - d), ms(3_600_000).map((d) => T0 - d)),
-  offlineAfterMs: fc.oneof(fc.integer({ min: 1000, max: 120_000 }), fc.integer({ min: 1000, max: 3_600_000 })),
+/** A device as a sweep finds it: settings, a few records in any order, when the shard applied the last. */
+const device = fc.record({
+  offlineAfterS: fc.integer({ min: 30, max: 3600 }),
+  reorderWindowS: fc.constantFrom(0, 5, 10, 30, 120),
+  // Around T0 (2025-01-06 08:00 UTC): passed, today, to come, or none planned.
+  nextDate: fc.option(fc.constantFrom('2025-01-05', '2025-01-06', '2025-01-07', '2025-01-09'), { nil: undefined }),
+  records: fc.array(
+    fc.record({ at: fc.integer({ min: 0, max: 600 }), lagS: fc.integer({ min: 0, max: 40 }), ign: fc.boolean(), east: fc.integer({ min: 0, max: 5000 }) }),
+    { maxLength: 6 },
+  ),
+  appliedAfterS: fc.integer({ min: 0, max: 60 }),
 });
-const hearing = fc.option(fc.record({ since: ms(3_600_000).map((d) => T0 - d), upTo: ms(7_200_000).map((d) => T0 - 3_600_000 + d) }), { nil: undefined });
+type Device = typeof device extends fc.Arbitrary<infer D> ? D : never;
+const NOW = at(700);
+const hearing = fc.option(fc.record({ since: fc.integer({ min: 0, max: 3_600_000 }).map((d) => NOW - d), upTo: fc.integer({ min: 0, max: 7_200_000 }).map((d) => NOW - 3_600_000 + d) }), {
+  nil: undefined,
+});
+
+function build(d: Device): { actor: DeviceActor; clock: { lastActivity: number } } {
+  const actor = new DeviceActor(TENANT as never, DEVICE as never, d.offlineAfterS * 1000);
+  actor.applySettings({ reorderWindowS: d.reorderWindowS, ...(d.nextDate ? { maintenance: { nextDate: d.nextDate } } : {}) }, []);
+  for (const r of d.records) actor.record(rec({ at: r.at, lagS: r.lagS, ign: r.ign, ...offset(DEPOT.lat, DEPOT.lon, 0, r.east), speed: 30 }));
+  return { actor, clock: { lastActivity: d.records.length > 0 ? at(660 + d.appliedAfterS - 60) : 0 } };
+}
+
+const state = (a: DeviceActor) => JSON.stringify([a.online, a.persisted()]);
+const throughout = (t: number): Hearing => ({ since: 0, upTo: t });
 
 describe('when the sweep ticks an actor', () => {
-  it('no tick falls due before earliestTick, whatever is heard meanwhile; with nothing held back it falls due then', () => {
+  it('a tick before earliestTick changes nothing, whatever is heard; at it the tick changes the device, and leaves nothing due', () => {
     fc.assert(
-      fc.property(actorState, hearing, hearing, fc.double({ min: 0, max: 1, noNaN: true }), (a, heardFirst, heardLater, f) => {
-        const c = { ...initialConnectivity(a.offlineAfterMs), lastSeen: a.lastSeen };
-        if (tickDue(a, a.online, c, T0, heardFirst)) return;
-        // Already past when hearing held the silence back: the sweep keeps checking the actor.
-        const at = earliestTick(a, a.online, c);
-        // Any moment before it, under any hearing: not due. So the sweep may skip the actor until then.
-        if (at > T0) {
-          expect(tickDue(a, a.online, c, T0 + Math.floor(f * (at - T0 - 1)), heardLater)).toBe(false);
-          expect(tickDue(a, a.online, c, at - 1, { since: 0, upTo: at })).toBe(false);
+      fc.property(device, hearing, hearing, fc.double({ min: 0, max: 1, noNaN: true }), (d, heardFirst, heardLater, f) => {
+        const { actor, clock } = build(d);
+        const before = state(actor);
+        if (tickDue(clock, actor.context, actor.online, NOW, heardFirst)) return;
+        const bound = earliestTick(clock, actor.context, actor.online);
+        if (bound > NOW && bound !== Infinity) {
+          // Any moment before it, under any hearing: not due, and a tick there is a no-op. So the sweep may skip it.
+          const t = NOW + Math.floor(f * (bound - NOW - 1));
+          expect(tickDue(clock, actor.context, actor.online, t, heardLater)).toBe(false);
+          expect(tickDue(clock, actor.context, actor.online, bound - 1, throughout(bound))).toBe(false);
+          expect(actor.tick(t, heardLater)).toEqual([]);
+          expect(actor.tick(bound - 1, throughout(bound))).toEqual([]);
+          expect(state(actor)).toBe(before);
         }
-        // At it, heard throughout: due. So the bound is the rule's own, not merely a safe one.
-        const then = Math.max(at, T0);
-        expect(tickDue(a, a.online, c, then, { since: 0, upTo: then })).toBe(true);
+        if (bound === Infinity) {
+          // Nothing in the device waits for the clock: a tick a year on changes nothing either.
+          expect(actor.tick(NOW + 365 * 86_400_000)).toEqual([]);
+          expect(state(actor)).toBe(before);
+          return;
+        }
+        // At it, heard throughout: due, and the tick does something. So the bound is the rule's own, not merely a safe one.
+        const then = Math.max(bound, NOW);
+        expect(tickDue(clock, actor.context, actor.online, then, throughout(then))).toBe(true);
+        actor.tick(then, throughout(then));
+        expect(state(actor)).not.toBe(before);
+        // And once ticked, nothing is left due at that moment: no actor is ticked again and again for nothing.
+        expect(tickDue(clock, actor.context, actor.online, then, throughout(then))).toBe(false);
       }),
-      { numRuns: 5000 },
+      { numRuns: 3000 },
     );
   });
 
-  it('a quiet device, a silent one and a slow tick each make an actor due', () => {
-    const c = { ...initialConnectivity(300_000), lastSeen: T0 - 1000 };
-    expect(tickDue({ lastTick: T0 - 20_000, lastActivity: T0 - 11_000 }, true, c, T0)).toBe(true);
-    expect(tickDue({ lastTick: T0 - 5000, lastActivity: T0 - 9000 }, true, c, T0)).toBe(false);
-    expect(tickDue({ lastTick: T0 - 61_000, lastActivity: T0 - 70_000 }, true, c, T0)).toBe(true);
-    const silent = { ...c, lastSeen: T0 - 301_000 };
-    expect(tickDue({ lastTick: T0 - 5000, lastActivity: T0 - 301_000 }, true, silent, T0)).toBe(true);
-    expect(tickDue({ lastTick: T0 - 5000, lastActivity: T0 - 301_000 }, false, silent, T0)).toBe(false);
-    // not heard for long enough: the platform was not listening (hearing since 10 s ago)
-    expect(tickDue({ lastTick: T0 - 5000, lastActivity: T0 - 301_000 }, true, silent, T0, { since: T0 - 10_000, upTo: T0 })).toBe(false);
+  it('a quiet window, a silence and a maintenance date each make an actor due, and a backlog being applied does not', () => {
+    const device = (settings: Record<string, unknown> = {}) => {
+      const actor = new DeviceActor(TENANT as never, DEVICE as never, 300_000);
+      actor.applySettings({ reorderWindowS: 10, ...settings }, []);
+      actor.record(rec({ at: 0, lagS: 1, ...DEPOT, speed: 20 }));
+      return actor;
+    };
+    // Held in the window: released 10 s after the device's last record arrived, once the shard applied it 10 s ago.
+    const a = device();
+    expect(a.context.reorder.held.length).toBe(1);
+    expect(tickDue({ lastActivity: at(1) }, a.context, a.online, at(11))).toBe(true);
+    expect(tickDue({ lastActivity: at(1) }, a.context, a.online, at(10))).toBe(false);
+    // A backlog: received long ago, applied a second ago. Not quiet until the shard has had nothing for QUIET_TICK_MS.
+    expect(tickDue({ lastActivity: at(599) }, a.context, false, at(600))).toBe(false);
+    expect(earliestTick({ lastActivity: at(599) }, a.context, false)).toBe(at(599) + QUIET_TICK_MS);
+    // Silent: offline after 300 s heard, not when the platform was not listening.
+    a.tick(at(11));
+    expect(tickDue({ lastActivity: at(1) }, a.context, true, at(301))).toBe(true);
+    expect(tickDue({ lastActivity: at(1) }, a.context, true, at(301), { since: at(290), upTo: at(301) })).toBe(false);
+    expect(tickDue({ lastActivity: at(1) }, a.context, false, at(301))).toBe(false);
+    // The maintenance date: due at midnight UTC of the day, and only then.
+    const m = device({ maintenance: { nextDate: '2025-01-07' } });
+    m.tick(at(11));
+    const midnight = Date.UTC(2025, 0, 7);
+    expect(earliestTick({ lastActivity: at(1) }, m.context, false)).toBe(midnight);
+    expect(tickDue({ lastActivity: at(1) }, m.context, false, midnight - 1)).toBe(false);
+    expect(tickDue({ lastActivity: at(1) }, m.context, false, midnight)).toBe(true);
+    expect(m.tick(midnight).map((e) => e.type)).toContain('maintenance.due');
+    expect(earliestTick({ lastActivity: at(1) }, m.context, false)).toBe(Infinity);
   });
 });

@@ -1,26 +1,34 @@
-import { isSilent, type ConnectivitySlice, type Hearing } from '../../actors/connectivity.ts';
+import { isSilent, type Hearing } from '../../actors/connectivity.ts';
+import type { DeviceContext } from '../../actors/device-setup.ts';
+import { maintenanceDateDueAt } from '../../actors/engine-health.ts';
+import { quietReleaseAt } from '../../actors/mailbox.ts';
 
 /**
  * When the shard's sweep ticks a live actor. A tick runs the whole machine
  * (tens of µs), so with 100,000 live actors it is given only to those it can
- * change: a device quiet for QUIET_TICK_MS since its last record (its reorder
- * window is flushed), one whose silence may have run out, and every actor at
- * least every SLOW_TICK_MS (durations, dates).
+ * change. Three things in a device happen by the clock rather than by a
+ * record:
+ * - records held in its reorder window are released once the device has been
+ *   quiet for the window, and not sooner than QUIET_TICK_MS after the shard
+ *   applied its last record (a backlog being applied is not a quiet device);
+ * - an online device goes offline once its silence runs out;
+ * - a planned maintenance date is reached.
+ * Every actor was also ticked every 60 s until 2026-12, for nothing: at
+ * 100,000 actors that was as many ticks as records.
  */
 export const QUIET_TICK_MS = 10_000;
-export const SLOW_TICK_MS = 60_000;
 
-/** What the rule reads of a live actor (epoch ms, the shard's clock). */
+/** What the rule reads of the shard's side of a live actor (epoch ms, the shard's clock). */
 export interface TickClock {
-  lastTick: number;
   /** When its last record was applied. */
   lastActivity: number;
 }
 
-export function tickDue(c: TickClock, online: boolean, connectivity: ConnectivitySlice, now: number, hearing?: Hearing): boolean {
-  if (c.lastTick < c.lastActivity && now - c.lastActivity >= QUIET_TICK_MS) return true;
-  if (now - c.lastTick >= SLOW_TICK_MS) return true;
-  return online && isSilent(connectivity, now, hearing);
+/** The parts of a device's context the rule reads. */
+export type ClockedContext = Pick<DeviceContext, 'reorder' | 'connectivity' | 'config' | 'health'>;
+
+export function tickDue(c: TickClock, ctx: ClockedContext, online: boolean, now: number, hearing?: Hearing): boolean {
+  return now >= dueWhateverIsHeard(c, ctx) || (online && isSilent(ctx.connectivity, now, hearing));
 }
 
 /**
@@ -30,9 +38,15 @@ export function tickDue(c: TickClock, online: boolean, connectivity: Connectivit
  * last record, and no more can have been heard than has passed. So a sweep
  * reads one number of an actor that is not due instead of the actor.
  */
-export function earliestTick(c: TickClock, online: boolean, connectivity: ConnectivitySlice): number {
-  let at = c.lastTick + SLOW_TICK_MS;
-  if (c.lastTick < c.lastActivity) at = Math.min(at, c.lastActivity + QUIET_TICK_MS);
-  if (online && connectivity.lastSeen > 0) at = Math.min(at, connectivity.lastSeen + connectivity.offlineAfterMs);
-  return at;
+export function earliestTick(c: TickClock, ctx: ClockedContext, online: boolean): number {
+  const at = dueWhateverIsHeard(c, ctx);
+  const { lastSeen, offlineAfterMs } = ctx.connectivity;
+  return online && lastSeen > 0 ? Math.min(at, lastSeen + offlineAfterMs) : at;
+}
+
+/** The window's release and the maintenance date, which hearing does not delay. */
+function dueWhateverIsHeard(c: TickClock, ctx: ClockedContext): number {
+  const release = quietReleaseAt(ctx);
+  const date = maintenanceDateDueAt(ctx.health.maintenance, ctx.config.settings);
+  return release === Infinity ? date : Math.min(date, Math.max(release, c.lastActivity + QUIET_TICK_MS));
 }
