@@ -44,7 +44,7 @@ export const EnvSchema = z.object({
   FLEET_MAX_ATTEMPTS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(100).default(5),
   FLEET_TCP_MAX_PER_ADDRESS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(1024),
   FLEET_REPLAY_HOLD_PACKETS: z.coerce.number({ message: 'must be a whole number' }).int().min(0).max(1_000_000).default(256),
-  FLEET_INTAKE_STALL_MS: z.coerce.number({ message: 'must be milliseconds' }).int().min(5).max(10_000).default(40),
+  FLEET_INTAKE_STALL_MS: z.coerce.number({ message: 'must be milliseconds' }).int().min(5).max(10_000).default(25),
   FLEET_SHARD_NICE: z.coerce.number({ message: 'must be a nice value, 0-19' }).int().min(0).max(19).default(0),
   FLEET_NATS_PORT: port(4222),
   FLEET_NATS_SYNC: z.enum(['always', 'default']).default('always'),
