@@ -17,6 +17,13 @@ describe('architecture', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('what reacts to the clock is known to clock.ts, as the shard ticks an actor only when clock.ts says', () => {
+    const reacting = sources.filter((f) => f.endsWith('.machine.ts') && /\btick\s*:|'tick'/.test(readFileSync(new URL(f, dir), 'utf8')));
+    // connectivity: offline after a silence; engine-health: the maintenance date; history: commits the microstep.
+    // A new one here needs its due time in clockDue, or it never happens.
+    expect(reacting.sort()).toEqual(['connectivity.machine.ts', 'engine-health.machine.ts', 'history.machine.ts']);
+  });
+
   it('every concern contributes a region, actions and guards from its own .machine.ts', () => {
     const composed = readFileSync(new URL('device.machine.ts', dir), 'utf8');
     for (const f of sources.filter((f) => f.endsWith('.machine.ts') && f !== 'device.machine.ts')) {

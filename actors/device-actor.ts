@@ -267,7 +267,8 @@ export class DeviceActor {
 
   /**
    * The shard's clock: offline after a silence, flushing the reorder window of
-   * a quiet device, date-based maintenance. Send it periodically to every live actor.
+   * a quiet device, date-based maintenance. Safe at any moment; it changes
+   * the device only from the moment clock.ts says.
    */
   tick(now: number, hearing?: Hearing): DerivedEvent[] {
     let out = this.send(hearing ? { type: 'tick', now, hearing } : { type: 'tick', now });

@@ -34,8 +34,10 @@ import { yieldIfDue } from '../../engine/scheduling/turn-budget.ts';
 const ADJUST_MS = 200;
 /**
  * The longest stall let pass by default (FLEET_INTAKE_STALL_MS). 40 ms until
- * 2026-12: a reconnect storm's critical p99 was 49-62 ms (four runs); at 25 ms
- * it was 31 ms, with the backlog cleared in about the same time (bench README).
+ * 2026-12: in the bench's reconnect storm, critical p99 was 49.0 and 61.8 ms
+ * at 40 ms, 31.0 and 33.2 ms at 25 ms, the backlog cleared in 201-251 s
+ * against 222-226 s. Lower still made no difference in an earlier session
+ * (58 ms at 20 ms, before replays were held and alarms spread).
  */
 const DEFAULT_STALL_MS = 25;
 /**

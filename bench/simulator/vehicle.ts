@@ -78,6 +78,9 @@ function bearingDeg(a: { lat: number; lon: number }, b: { lat: number; lon: numb
   return (deg(Math.atan2(y, x)) + 360) % 360;
 }
 
+/** The area a depot's vehicles drive in: degrees of latitude and longitude around it. */
+const AREA_LAT = 0.6;
+const AREA_LON = 0.9;
 /** Phase lengths in seconds, drawn uniformly from [min, max]. */
 const SHORT_PARK_S = [120, 1020] as const;
 const LONG_PARK_S = [3600, 4 * 3600] as const;
@@ -96,8 +99,11 @@ export const MEAN_DRIVE_S = 5200;
 const CYCLE_S = MEAN_PARK_S + mean(WARMING_S) + MEAN_DRIVE_S + mean(ARRIVING_S);
 /** The share of its time a vehicle has the ignition on, once its fleet is in its steady mix. */
 export const IGNITION_ON_SHARE = 1 - MEAN_PARK_S / CYCLE_S;
-/** A bound on a leg's hours: the depot area's diagonal (~100 km) on a motorway, or 25 km in town. */
-const LONGEST_LEG_H = 1.4;
+/** A bound on a leg's hours, for drawing legs by their length: the longest depot area's diagonal on a motorway, or 25 km in town. */
+const LONGEST_LEG_H = Math.max(
+  25 / 35,
+  ...DEPOTS.map((d) => distanceM({ lat: d.lat - AREA_LAT / 2, lon: d.lon - AREA_LON / 2 }, { lat: d.lat + AREA_LAT / 2, lon: d.lon + AREA_LON / 2 }) / 1000 / 75),
+);
 
 export class SimulatedVehicle {
   readonly state: VehicleState;
@@ -115,7 +121,7 @@ export class SimulatedVehicle {
       id,
       ...start,
       altitudeM: this.depot.altitudeM,
-      speedKmh: 0,
+      speedKmh: start.phase === 'driving' ? start.cruiseKmh : 0,
       headingDeg: bearingDeg(start, start.target),
       ignition: start.phase !== 'parked',
       satellites: 7 + Math.floor(this.rnd() * 6),
@@ -169,13 +175,12 @@ export class SimulatedVehicle {
   }
 
   private pointNearDepot(): { lat: number; lon: number } {
-    return { lat: this.depot.lat + (this.rnd() - 0.5) * 0.6, lon: this.depot.lon + (this.rnd() - 0.5) * 0.9 };
+    return { lat: this.depot.lat + (this.rnd() - 0.5) * AREA_LAT, lon: this.depot.lon + (this.rnd() - 0.5) * AREA_LON };
   }
 
   /** Most stops are short deliveries; some vehicles stand for hours. */
   private parkDuration(): number {
-    const [a, b] = this.rnd() < LONG_PARK_SHARE ? LONG_PARK_S : SHORT_PARK_S;
-    return a + this.rnd() * (b - a);
+    return uniform(this.rnd() < LONG_PARK_SHARE ? LONG_PARK_S : SHORT_PARK_S, this.rnd());
   }
 
   private setIgnition(on: boolean): void {

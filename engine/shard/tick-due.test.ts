@@ -1,21 +1,23 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { clockDue } from '../../actors/clock.ts';
 import { DeviceActor } from '../../actors/device-actor.ts';
 import { TENANT, DEVICE, at, offset, DEPOT, rec } from '../../actors/testing/record-kit.ts';
 import type { Hearing } from '../../actors/connectivity.ts';
 import { QUIET_TICK_MS, earliestTick, tickDue } from './tick-due.ts';
 
-/** A device as a sweep finds it: settings, a few records in any order, when the shard applied the last. */
+/** A device as a sweep finds it: settings, a few records in any order, and how long ago the shard applied the last. */
 const device = fc.record({
   offlineAfterS: fc.integer({ min: 30, max: 3600 }),
   reorderWindowS: fc.constantFrom(0, 5, 10, 30, 120),
   // Around T0 (2025-01-06 08:00 UTC): passed, today, to come, or none planned.
   nextDate: fc.option(fc.constantFrom('2025-01-05', '2025-01-06', '2025-01-07', '2025-01-09'), { nil: undefined }),
+  // Received by 640 s at the latest: the shard applied the last of them between then and now (700 s).
   records: fc.array(
     fc.record({ at: fc.integer({ min: 0, max: 600 }), lagS: fc.integer({ min: 0, max: 40 }), ign: fc.boolean(), east: fc.integer({ min: 0, max: 5000 }) }),
     { maxLength: 6 },
   ),
-  appliedAfterS: fc.integer({ min: 0, max: 60 }),
+  appliedAgoS: fc.integer({ min: 0, max: 60 }),
 });
 type Device = typeof device extends fc.Arbitrary<infer D> ? D : never;
 const NOW = at(700);
@@ -27,27 +29,39 @@ function build(d: Device): { actor: DeviceActor; clock: { lastActivity: number }
   const actor = new DeviceActor(TENANT as never, DEVICE as never, d.offlineAfterS * 1000);
   actor.applySettings({ reorderWindowS: d.reorderWindowS, ...(d.nextDate ? { maintenance: { nextDate: d.nextDate } } : {}) }, []);
   for (const r of d.records) actor.record(rec({ at: r.at, lagS: r.lagS, ign: r.ign, ...offset(DEPOT.lat, DEPOT.lon, 0, r.east), speed: 30 }));
-  return { actor, clock: { lastActivity: d.records.length > 0 ? at(660 + d.appliedAfterS - 60) : 0 } };
+  return { actor, clock: { lastActivity: d.records.length > 0 ? NOW - d.appliedAgoS * 1000 : 0 } };
 }
 
 const state = (a: DeviceActor) => JSON.stringify([a.online, a.persisted()]);
 const throughout = (t: number): Hearing => ({ since: 0, upTo: t });
 
 describe('when the sweep ticks an actor', () => {
-  it('a tick before earliestTick changes nothing, whatever is heard; at it the tick changes the device, and leaves nothing due', () => {
+  it('the sweep ticks no sooner than earliestTick, a tick before the device\'s own moment changes nothing, and at earliestTick the tick changes the device and leaves nothing due', () => {
     fc.assert(
       fc.property(device, hearing, hearing, fc.double({ min: 0, max: 1, noNaN: true }), (d, heardFirst, heardLater, f) => {
         const { actor, clock } = build(d);
         const before = state(actor);
-        if (tickDue(clock, actor.context, actor.online, NOW, heardFirst)) return;
+        if (tickDue(clock, actor.context, actor.online, NOW, heardFirst)) {
+          // Due now: the tick changes the device, and leaves nothing due under the same hearing.
+          actor.tick(NOW, heardFirst);
+          expect(state(actor)).not.toBe(before);
+          expect(tickDue(clock, actor.context, actor.online, NOW, heardFirst)).toBe(false);
+          return;
+        }
         const bound = earliestTick(clock, actor.context, actor.online);
         if (bound > NOW && bound !== Infinity) {
-          // Any moment before it, under any hearing: not due, and a tick there is a no-op. So the sweep may skip it.
-          const t = NOW + Math.floor(f * (bound - NOW - 1));
-          expect(tickDue(clock, actor.context, actor.online, t, heardLater)).toBe(false);
+          // Any moment before it, under any hearing: not due. So the sweep may skip the actor until then.
+          expect(tickDue(clock, actor.context, actor.online, NOW + Math.floor(f * (bound - NOW - 1)), heardLater)).toBe(false);
           expect(tickDue(clock, actor.context, actor.online, bound - 1, throughout(bound))).toBe(false);
-          expect(actor.tick(t, heardLater)).toEqual([]);
-          expect(actor.tick(bound - 1, throughout(bound))).toEqual([]);
+        }
+        // The device's own moment (clock.ts): a tick before it is a no-op, whatever is heard. The sweep waits
+        // at least as long, and longer for a window whose records the shard has only just applied.
+        const due = clockDue(actor.context, actor.online);
+        const own = Math.min(due.release, due.date, due.silence);
+        expect(own).toBeLessThanOrEqual(bound);
+        if (own > NOW && own !== Infinity) {
+          expect(actor.tick(NOW + Math.floor(f * (own - NOW - 1)), heardLater)).toEqual([]);
+          expect(actor.tick(own - 1, throughout(own))).toEqual([]);
           expect(state(actor)).toBe(before);
         }
         if (bound === Infinity) {

@@ -1,20 +1,14 @@
+import { clockDue, type ClockedContext } from '../../actors/clock.ts';
 import { isSilent, type Hearing } from '../../actors/connectivity.ts';
-import type { DeviceContext } from '../../actors/device-setup.ts';
-import { maintenanceDateDueAt } from '../../actors/engine-health.ts';
-import { quietReleaseAt } from '../../actors/mailbox.ts';
 
 /**
  * When the shard's sweep ticks a live actor. A tick runs the whole machine
- * (tens of µs), so with 100,000 live actors it is given only to those it can
- * change. Three things in a device happen by the clock rather than by a
- * record:
- * - records held in its reorder window are released once the device has been
- *   quiet for the window, and not sooner than QUIET_TICK_MS after the shard
- *   applied its last record (a backlog being applied is not a quiet device);
- * - an online device goes offline once its silence runs out;
- * - a planned maintenance date is reached.
- * Every actor was also ticked every 60 s until 2026-12, for nothing: at
- * 100,000 actors that was as many ticks as records.
+ * (tens of µs), so with 100,000 live actors it is given only when the clock
+ * can change the device (actors/clock.ts), and a reorder window is released
+ * no sooner than QUIET_TICK_MS after the shard applied the device's last
+ * record: a backlog being applied is not a quiet device. Every actor was also
+ * ticked every 60 s until 2026-12, for nothing: at 100,000 actors that was as
+ * many ticks as records.
  */
 export const QUIET_TICK_MS = 10_000;
 
@@ -24,11 +18,8 @@ export interface TickClock {
   lastActivity: number;
 }
 
-/** The parts of a device's context the rule reads. */
-export type ClockedContext = Pick<DeviceContext, 'reorder' | 'connectivity' | 'config' | 'health'>;
-
 export function tickDue(c: TickClock, ctx: ClockedContext, online: boolean, now: number, hearing?: Hearing): boolean {
-  return now >= dueWhateverIsHeard(c, ctx) || (online && isSilent(ctx.connectivity, now, hearing));
+  return now >= dueWhateverIsHeard(c, ctx, online) || (online && isSilent(ctx.connectivity, now, hearing));
 }
 
 /**
@@ -39,14 +30,11 @@ export function tickDue(c: TickClock, ctx: ClockedContext, online: boolean, now:
  * reads one number of an actor that is not due instead of the actor.
  */
 export function earliestTick(c: TickClock, ctx: ClockedContext, online: boolean): number {
-  const at = dueWhateverIsHeard(c, ctx);
-  const { lastSeen, offlineAfterMs } = ctx.connectivity;
-  return online && lastSeen > 0 ? Math.min(at, lastSeen + offlineAfterMs) : at;
+  return Math.min(dueWhateverIsHeard(c, ctx, online), clockDue(ctx, online).silence);
 }
 
 /** The window's release and the maintenance date, which hearing does not delay. */
-function dueWhateverIsHeard(c: TickClock, ctx: ClockedContext): number {
-  const release = quietReleaseAt(ctx);
-  const date = maintenanceDateDueAt(ctx.health.maintenance, ctx.config.settings);
+function dueWhateverIsHeard(c: TickClock, ctx: ClockedContext, online: boolean): number {
+  const { release, date } = clockDue(ctx, online);
   return release === Infinity ? date : Math.min(date, Math.max(release, c.lastActivity + QUIET_TICK_MS));
 }
