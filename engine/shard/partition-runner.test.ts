@@ -258,24 +258,6 @@ describe('partition runner', () => {
     await r.stop();
   });
 
-  it('snapshots a device whose reorder window a tick released, even when the release derives no event', async () => {
-    const clock = { ms: Date.now() };
-    const opts = { partition: 0, totalPartitions: 1, offlineAfterMs: 3_600_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 };
-    const r = new PartitionRunner(js, jsm, snapshots, log, opts, () => clock.ms);
-    r.start();
-    await publish({ ...rec('held', 1), receivedAt: clock.ms, position: { lat: 1, lon: 5, speedKmh: 0 } });
-    await until(async () => (await r.view(DEFAULT_TENANT, 'held' as DeviceId))?.position?.lat === 1);
-    await r.flush();
-    const heldInSnapshot = async () => ((await snapshots.load(DEFAULT_TENANT, 'held' as DeviceId))?.snapshot as unknown as { context: { reorder: { held: unknown[] } } }).context.reorder.held.length;
-    expect(await heldInSnapshot()).toBe(1);
-    clock.ms += 11_000;
-    await r.tickAll();
-    await r.flush();
-    // Otherwise a restart would hold the record again, and the live view would not show what it changed.
-    expect(await heldInSnapshot()).toBe(0);
-    await r.stop();
-  });
-
   it('gives the thread its turn during a sweep of many due actors, not only every hundred ticks', async () => {
     // Each tick busy for a millisecond: forty due actors are 40 ms of work, ten turn budgets.
     let ticks = 0;

@@ -683,6 +683,7 @@ export class PartitionRunner {
         if (!tickDue(la, la.actor.context, la.actor.online, now, hearing)) continue;
       }
       la.checkAt = 0;
+      const wasOnline = la.actor.online;
       let events: DerivedEvent[];
       try {
         events = la.actor.tick(now, hearing);
@@ -692,7 +693,10 @@ export class PartitionRunner {
         this.messages?.stop?.();
         return;
       }
-      // A due tick always changes the device (tick-due.test.ts), if only by releasing its window: snapshot it.
+      // A release that derives nothing is not snapshotted: a restart holds the record again and releases it the same
+      // way. At 100,000 devices nearly every record is released by a tick 10 s after it, and snapshotting those too
+      // writes up to a third more snapshots (a run with it: 0.85 platform cores at x0.25 against 0.77, the step broke).
+      if (events.length === 0 && wasOnline === la.actor.online) continue;
       this.publishEvents(events);
       la.dirty = true;
       this.liveDirty.add(la);
