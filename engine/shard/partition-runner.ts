@@ -694,8 +694,8 @@ export class PartitionRunner {
         return;
       }
       // A release that derives nothing is not snapshotted: a restart holds the record again and releases it the same
-      // way. At 100,000 devices nearly every record is released by a tick 10 s after it, and snapshotting those too
-      // writes up to a third more snapshots (a run with it: 0.85 platform cores at x0.25 against 0.77, the step broke).
+      // way. At 100,000 devices nearly every record is released by a tick 10 s after it, and a flush falls between a
+      // record and its release for up to a third of them: as many more snapshot writes, for nothing.
       if (events.length === 0 && wasOnline === la.actor.online) continue;
       this.publishEvents(events);
       la.dirty = true;
