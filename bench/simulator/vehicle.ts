@@ -156,8 +156,9 @@ export class SimulatedVehicle {
     for (;;) {
       const from = this.pointNearDepot();
       const target = this.pointNearDepot();
-      const cruiseKmh = this.cruiseFor(distanceM(from, target));
-      const legH = distanceM(from, target) / 1000 / cruiseKmh;
+      const legM = distanceM(from, target);
+      const cruiseKmh = this.cruiseFor(legM);
+      const legH = legM / 1000 / cruiseKmh;
       if (this.rnd() * LONGEST_LEG_H > legH) continue;
       const f = this.rnd();
       return { lat: from.lat + f * (target.lat - from.lat), lon: from.lon + f * (target.lon - from.lon), target, cruiseKmh, phase: 'driving', phaseS: 0, parkedS: 0 };

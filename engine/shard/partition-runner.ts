@@ -669,8 +669,10 @@ export class PartitionRunner {
       if (this.chains.size > 0 && this.chains.has(key)) continue;
       const online = la.actor.online;
       const context = la.actor.context;
-      if (!tickDue(la, context, online, now, hearing)) {
-        la.checkAt = earliestTick(la, context, online);
+      // Before earliestTick nothing is due whatever is heard; at or after it, hearing may still hold a silence back.
+      const at = earliestTick(la, context, online);
+      if (now < at || !tickDue(la, context, online, now, hearing)) {
+        la.checkAt = at;
         continue;
       }
       const wait = yieldIfDue();

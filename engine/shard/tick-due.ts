@@ -1,4 +1,4 @@
-import { clockDue, type ClockedContext } from '../../actors/clock.ts';
+import { clockDue, type ClockDue, type ClockedContext } from '../../actors/clock.ts';
 import { isSilent, type Hearing } from '../../actors/connectivity.ts';
 
 /**
@@ -19,7 +19,7 @@ export interface TickClock {
 }
 
 export function tickDue(c: TickClock, ctx: ClockedContext, online: boolean, now: number, hearing?: Hearing): boolean {
-  return now >= dueWhateverIsHeard(c, ctx, online) || (online && isSilent(ctx.connectivity, now, hearing));
+  return now >= dueWhateverIsHeard(c, clockDue(ctx, online)) || (online && isSilent(ctx.connectivity, now, hearing));
 }
 
 /**
@@ -30,11 +30,11 @@ export function tickDue(c: TickClock, ctx: ClockedContext, online: boolean, now:
  * reads one number of an actor that is not due instead of the actor.
  */
 export function earliestTick(c: TickClock, ctx: ClockedContext, online: boolean): number {
-  return Math.min(dueWhateverIsHeard(c, ctx, online), clockDue(ctx, online).silence);
+  const due = clockDue(ctx, online);
+  return Math.min(dueWhateverIsHeard(c, due), due.silence);
 }
 
 /** The window's release and the maintenance date, which hearing does not delay. */
-function dueWhateverIsHeard(c: TickClock, ctx: ClockedContext, online: boolean): number {
-  const { release, date } = clockDue(ctx, online);
+function dueWhateverIsHeard(c: TickClock, { release, date }: ClockDue): number {
   return release === Infinity ? date : Math.min(date, Math.max(release, c.lastActivity + QUIET_TICK_MS));
 }
