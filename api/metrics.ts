@@ -241,6 +241,12 @@ export function createMetrics(src: {
   threadMetric('gauge', 'fleet_gc_major_pause_max_seconds', 'Longest full (mark-compact) garbage-collection pause per thread', (d) => d.majorGcMaxMs / 1000);
   threadMetric('gauge', 'fleet_thread_heap_used_bytes', 'V8 heap in use per thread', (d) => d.heapUsedBytes);
   threadMetric('counter', 'fleet_thread_cpu_seconds_total', 'CPU time per thread (rate() near 1: that thread is saturated, whatever the process total says)', (d) => d.cpuSeconds);
+  threadMetric(
+    'counter',
+    'fleet_thread_cpu_wait_seconds_total',
+    'Time per thread spent ready to run but waiting for a CPU (rate() above a few percent: the machine has more runnable threads than cores, and every latency on that thread grows by it)',
+    (d) => d.cpuWaitSeconds,
+  );
   threadMetric('counter', 'fleet_thread_gc_seconds_total', 'Time per thread in garbage-collection pauses', (d) => d.gcSeconds);
   new Gauge({ name: 'fleet_ws_clients', help: 'Connected WebSocket clients', registers: [registry], collect() { this.set(src.hub().clients); } });
   new Counter({ name: 'fleet_ws_pushed_total', help: 'Device updates pushed to WebSocket clients', registers: [registry], collect() { this.reset(); this.inc(src.hub().pushed); } });

@@ -121,6 +121,20 @@ export class ProcTracker {
   }
 }
 
+/**
+ * Microseconds since boot in which at least one runnable task on the machine
+ * waited for a CPU (Linux pressure stall information, /proc/pressure/cpu
+ * "some ... total="); undefined where the kernel has no PSI.
+ */
+export function cpuPressureTotalUs(): number | undefined {
+  try {
+    const m = /^some .*total=(\d+)/m.exec(fs.readFileSync('/proc/pressure/cpu', 'latin1'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whole-machine CPU busy share over a window, from os.cpus(). */
 export class MachineCpu {
   private start = MachineCpu.read();

@@ -31,6 +31,8 @@ export interface PlatformMetrics {
   /** CPU time and GC pause time per platform thread since it started (fleet_thread_cpu_seconds_total, fleet_thread_gc_seconds_total), ms. */
   threadCpuMs: Record<string, number>;
   threadGcMs: Record<string, number>;
+  /** Time per platform thread spent ready to run but waiting for a CPU (fleet_thread_cpu_wait_seconds_total), ms. */
+  threadCpuWaitMs: Record<string, number>;
   /** Ordinary records per second the adapters' intake governor admits now. */
   intakeRate: number;
   /** Replay packets decoded and waiting for the intake, and connections whose replay waits as bytes meanwhile. */
@@ -80,6 +82,7 @@ export function platformMetrics(text: string, t = Date.now()): PlatformMetrics {
     heapUsedBytes: perThread(p, 'fleet_thread_heap_used_bytes', 1),
     threadCpuMs: perThread(p, 'fleet_thread_cpu_seconds_total'),
     threadGcMs: perThread(p, 'fleet_thread_gc_seconds_total'),
+    threadCpuWaitMs: perThread(p, 'fleet_thread_cpu_wait_seconds_total'),
     intakeRate: sum('fleet_ingest_admitted_rate'),
     waitingReplays: (p.get('fleet_ingest_waiting_packets') ?? []).filter((e) => e.labels.includes('lane="replay"')).reduce((n, e) => n + e.value, 0),
     replaysHeld: sum('fleet_ingest_replays_held'),
@@ -102,15 +105,24 @@ export async function scrape(httpBase: string): Promise<PlatformMetrics | undefi
   }
 }
 
-/** CPU (and GC) cores per thread between two scrapes; a thread that restarted in between is left out. */
-export function threadCores(from: PlatformMetrics, to: PlatformMetrics): Record<string, { cores: number; gcCores: number }> {
+export interface ThreadCores {
+  cores: number;
+  gcCores: number;
+  /** Cores' worth of time the thread was ready to run and waited for a CPU: the machine, not the thread, was the limit. */
+  waitCores: number;
+}
+
+/** CPU (and GC, and waiting for a CPU) cores per thread between two scrapes; a thread that restarted in between is left out. */
+export function threadCores(from: PlatformMetrics, to: PlatformMetrics): Record<string, ThreadCores> {
   const s = (to.t - from.t) / 1000;
-  const out: Record<string, { cores: number; gcCores: number }> = {};
+  const out: Record<string, ThreadCores> = {};
   if (s <= 0) return out;
+  const per = (ms: number) => Math.round((Math.max(0, ms) / 1000 / s) * 1000) / 1000;
   for (const [thread, ms] of Object.entries(to.threadCpuMs ?? {})) {
     const cpu = ms - (from.threadCpuMs?.[thread] ?? NaN);
     const gc = (to.threadGcMs?.[thread] ?? 0) - (from.threadGcMs?.[thread] ?? 0);
-    if (cpu >= 0) out[thread] = { cores: Math.round((cpu / 1000 / s) * 1000) / 1000, gcCores: Math.round((Math.max(0, gc) / 1000 / s) * 1000) / 1000 };
+    const wait = (to.threadCpuWaitMs?.[thread] ?? 0) - (from.threadCpuWaitMs?.[thread] ?? 0);
+    if (cpu >= 0) out[thread] = { cores: per(cpu), gcCores: per(gc), waitCores: per(wait) };
   }
   return out;
 }

@@ -82,13 +82,13 @@ export function renderTable(r: BenchResult): string {
     ]),
   );
   const platform = cpu['platform'];
-  const byRole = Object.entries(r.loopDelayMs ?? {}).filter(([, d]) => d.cores !== undefined);
+  const byRole = Object.entries(r.loopDelayMs ?? {}).filter(([t, d]) => d.cores !== undefined && t !== 'simulator');
   if (byRole.length > 0 && typeof platform === 'object' && platform) {
     const named = byRole.reduce((n, [, d]) => n + d.cores!, 0);
     out.push(
-      `platform threads (cores, of which GC pauses): ${byRole
+      `platform threads (cores, of which GC pauses; cores' worth waiting for a CPU): ${byRole
         .sort(([, a], [, b]) => b.cores! - a.cores!)
-        .map(([t, d]) => `${t} ${fmt(d.cores!, 2)} (${fmt(d.gcCores ?? 0, 2)})`)
+        .map(([t, d]) => `${t} ${fmt(d.cores!, 2)} (${fmt(d.gcCores ?? 0, 2)}; ${fmt(d.waitCores ?? 0, 2)})`)
         .join(', ')}; the rest (V8 helpers, chDB, libuv) ${fmt(Math.max(0, platform.cores - named), 2)}`,
     );
   } else if (typeof platform === 'object' && platform && Object.keys(platform.threads).length > 0) {
@@ -99,6 +99,8 @@ export function renderTable(r: BenchResult): string {
         .join(', ')}`,
     );
   }
+  const sim = r.loopDelayMs?.['simulator'];
+  if (sim?.cores !== undefined) out.push(`simulator's main thread: ${fmt(sim.cores, 2)} cores, ${fmt(sim.waitCores ?? 0, 2)} cores' worth waiting for a CPU`);
   const delays = Object.entries(r.loopDelayMs ?? {}).sort(([a], [b]) => a.localeCompare(b));
   if (delays.length > 0) {
     out.push(

@@ -39,6 +39,14 @@ export interface TimelinePoint {
   /** Longest JetStream acknowledgement of an ingest batch in this second (fleet_ingest_publish_ack_max_seconds), ms. */
   publishAckMaxMs?: number;
   simLoopDelayMaxMs?: number;
+  /** Cores each platform thread used in this second, and cores' worth of time it waited for a CPU. */
+  threadCores?: Record<string, number>;
+  threadWaitCores?: Record<string, number>;
+  /** The simulator's main thread: cores used, and waited for a CPU, in this second. */
+  simCores?: number;
+  simWaitCores?: number;
+  /** Share of this second in which some runnable task on the machine waited for a CPU (/proc/pressure/cpu, "some"); absent where the kernel has no PSI. */
+  cpuPressure?: number;
 }
 
 export interface PeakStep {
@@ -132,6 +140,8 @@ export interface ThreadLoad {
   /** Platform threads: CPU cores this thread used over the window, and the part of them in GC pauses (fleet_thread_*_seconds_total). */
   cores?: number;
   gcCores?: number;
+  /** Cores' worth of time it was ready to run and waited for a CPU (fleet_thread_cpu_wait_seconds_total; the simulator's from its own thread). */
+  waitCores?: number;
 }
 
 /** One of a reconnect storm's slowest alarms while it drained (`storm.slowestCriticalDuringDrain`). */

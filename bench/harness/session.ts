@@ -9,8 +9,8 @@ import { Histogram, type LatencySummary } from '../histogram.ts';
 import type { Mix } from '../simulator/fleet.ts';
 import type { RunnerSnapshot } from '../simulator/runner.ts';
 import { LATENCY_KINDS, type HistogramSet, type SimCounters } from '../simulator/stats.ts';
-import { MachineCpu, ProcTracker, findPidByEnv, sampleProcess, type ProcUsage } from './proc-stats.ts';
-import { scrape, threadCores, type PlatformMetrics } from './prom.ts';
+import { MachineCpu, ProcTracker, cpuPressureTotalUs, findPidByEnv, sampleProcess, type ProcUsage } from './proc-stats.ts';
+import { scrape, threadCores, type PlatformMetrics, type ThreadCores } from './prom.ts';
 import type { ThreadLoad, TimelinePoint } from './result.ts';
 
 /**
@@ -54,6 +54,8 @@ interface Sample {
   snap: RunnerSnapshot;
   metrics: PlatformMetrics | undefined;
   platformRss: number;
+  /** /proc/pressure/cpu "some" total at this sample, µs. */
+  cpuPressureUs: number | undefined;
 }
 
 export interface WindowMark {
@@ -128,7 +130,36 @@ function loopDelays(series: PlatformMetrics[]): Record<string, ThreadLoad> {
   );
 }
 
-function withCores(loads: Record<string, ThreadLoad>, cores: Record<string, { cores: number; gcCores: number }>): Record<string, ThreadLoad> {
+/**
+ * Who used the CPU in one timeline step, and who waited for it: a latency
+ * spike with a thread's wait up says the machine was full at that moment,
+ * one without says that thread was busy with its own work.
+ */
+function secondOfCpu(prev: Sample, s: Sample, dt: number): Partial<TimelinePoint> {
+  const out: Partial<TimelinePoint> = {};
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  if (prev.metrics && s.metrics && s.metrics.t > prev.metrics.t) {
+    const per = threadCores(prev.metrics, s.metrics);
+    out.threadCores = Object.fromEntries(Object.entries(per).map(([t, c]) => [t, c.cores]));
+    out.threadWaitCores = Object.fromEntries(Object.entries(per).map(([t, c]) => [t, c.waitCores]));
+  }
+  if (s.snap.cpuS !== undefined && prev.snap.cpuS !== undefined) {
+    out.simCores = round(Math.max(0, s.snap.cpuS - prev.snap.cpuS) / dt);
+    out.simWaitCores = round(Math.max(0, s.snap.cpuWaitS - prev.snap.cpuWaitS) / dt);
+  }
+  if (s.cpuPressureUs !== undefined && prev.cpuPressureUs !== undefined) out.cpuPressure = round(Math.min(1, (s.cpuPressureUs - prev.cpuPressureUs) / 1e6 / dt));
+  return out;
+}
+
+/** The simulator's main thread between two samples: cores used and cores' worth waited for a CPU. */
+function simCores(from: Sample | undefined, to: Sample): { cores?: number; waitCores?: number } {
+  const seconds = from ? (to.t - from.t) / 1000 : 0;
+  if (!from || seconds <= 0) return {};
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  return { cores: round((to.snap.cpuS - from.snap.cpuS) / seconds), waitCores: round((to.snap.cpuWaitS - from.snap.cpuWaitS) / seconds) };
+}
+
+function withCores(loads: Record<string, ThreadLoad>, cores: Record<string, ThreadCores>): Record<string, ThreadLoad> {
   return Object.fromEntries(Object.entries(loads).map(([t, l]) => [t, { ...l, ...(cores[t] ?? {}) }]));
 }
 
@@ -307,7 +338,7 @@ export class BenchSession {
     if (this.stopped) return;
     const metrics = this.metricsSeries.at(-1);
     const rss = this.procs.poll();
-    const s: Sample = { t: snap.t, snap, metrics, platformRss: rss['platform'] ?? 0 };
+    const s: Sample = { t: snap.t, snap, metrics, platformRss: rss['platform'] ?? 0, cpuPressureUs: cpuPressureTotalUs() };
     const prev = this.samples.at(-1);
     this.samples.push(s);
     if (!prev) return;
@@ -330,6 +361,7 @@ export class BenchSession {
       platformRssBytes: s.platformRss,
       ...(metrics ? { loopDelayMaxMs: metrics.loopDelayMaxMs, gcPauseMaxMs: metrics.gcPauseMaxMs, intakeRate: metrics.intakeRate, waitingReplays: metrics.waitingReplays, replaysHeld: metrics.replaysHeld, publishAckMaxMs: metrics.publishAckMaxMs } : {}),
       simLoopDelayMaxMs: snap.loopDelayMaxMs,
+      ...secondOfCpu(prev, s, dt),
     });
   }
 
@@ -399,7 +431,7 @@ export class BenchSession {
       actorsEnd: m.actors,
       loopDelayMs: {
         ...withCores(loopDelays(this.metricsSeries.filter((x) => x.t > mark.metrics.t && x.t <= m.t)), threadCores(mark.metrics, m)),
-        simulator: delayOf(this.samples.slice(mark.sampleIndex + 1).map((x) => x.snap.loopDelayMaxMs ?? 0), 0),
+        simulator: { ...delayOf(this.samples.slice(mark.sampleIndex + 1).map((x) => x.snap.loopDelayMaxMs ?? 0), 0), ...simCores(this.samples[mark.sampleIndex], s) },
       },
       recordsPerMessage: m.ingestBatches > mark.metrics.ingestBatches ? (m.ingestRecords - mark.metrics.ingestRecords) / (m.ingestBatches - mark.metrics.ingestBatches) : 1,
     };

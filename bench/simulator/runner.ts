@@ -45,6 +45,9 @@ export interface RunnerSnapshot {
   alarms: AlarmTiming[];
   /** The simulator's own longest event loop delay since the previous snapshot (ms): it timestamps what it observes, so its delays are in every latency. */
   loopDelayMaxMs: number;
+  /** The simulator's main thread since it started: CPU time, and time ready to run but waiting for a CPU (s). */
+  cpuS: number;
+  cpuWaitS: number;
 }
 
 const GROUPS = 10;
@@ -173,6 +176,7 @@ export class SimulatorRunner {
     this.stats.counters.backlog = backlog;
     this.stats.counters.backlogUnconfirmed = unconfirmed;
     this.stats.counters.devicesOffline = offline;
+    const loop = loopDelaySinceLastRead();
     return {
       t: Date.now(),
       elapsedS: (Date.now() - this.startedAt) / 1000,
@@ -181,7 +185,9 @@ export class SimulatorRunner {
       counters: structuredClone(this.stats.counters),
       interval: this.stats.takeInterval(),
       alarms: this.stats.takeAlarms(),
-      loopDelayMaxMs: Math.round(loopDelaySinceLastRead().maxMs),
+      loopDelayMaxMs: Math.round(loop.maxMs),
+      cpuS: loop.cpuSeconds,
+      cpuWaitS: loop.cpuWaitSeconds,
     };
   }
 

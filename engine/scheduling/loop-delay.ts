@@ -25,17 +25,33 @@ export interface LoopDelay {
    * how an operator (and the bench) tells which of them is saturated.
    */
   cpuSeconds: number;
+  /**
+   * Time this thread has spent ready to run but waiting for a CPU since it
+   * started, s (0 where the OS does not say). It grows when the machine has
+   * more runnable threads than cores: a loop delay that comes with it was the
+   * machine being full, one without it was this thread's own work.
+   */
+  cpuWaitSeconds: number;
   /** Time this thread has spent in garbage-collection pauses since it was first measured, s. */
   gcSeconds: number;
 }
 
-/** The calling thread's CPU time (Linux: /proc/thread-self/schedstat, nanoseconds on a CPU), s; 0 elsewhere. */
-export function threadCpuSeconds(): number {
+/**
+ * The calling thread's time on a CPU and time runnable but waiting for one
+ * (Linux: /proc/thread-self/schedstat, nanoseconds), s; 0 elsewhere.
+ */
+export function threadSchedSeconds(): { cpu: number; wait: number } {
   try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ', 1)[0]) / 1e9 || 0;
+    const [cpu, wait] = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ', 2);
+    return { cpu: Number(cpu) / 1e9 || 0, wait: Number(wait) / 1e9 || 0 };
   } catch {
-    return 0;
+    return { cpu: 0, wait: 0 };
   }
+}
+
+/** The calling thread's CPU time, s; 0 where the OS does not say. */
+export function threadCpuSeconds(): number {
+  return threadSchedSeconds().cpu;
 }
 
 let histogram: IntervalHistogram | undefined;
@@ -56,15 +72,18 @@ export function loopDelaySinceLastRead(): LoopDelay {
         if (kind === constants.NODE_PERFORMANCE_GC_MAJOR && e.duration > majorGcMaxMs) majorGcMaxMs = e.duration;
       }
     }).observe({ entryTypes: ['gc'] });
-    return { ...NONE, heapUsedBytes: getHeapStatistics().used_heap_size, cpuSeconds: threadCpuSeconds() };
+    const sched = threadSchedSeconds();
+    return { ...NONE, heapUsedBytes: getHeapStatistics().used_heap_size, cpuSeconds: sched.cpu, cpuWaitSeconds: sched.wait };
   }
+  const sched = threadSchedSeconds();
   const out = {
     p99Ms: histogram.percentile(99) / 1e6,
     maxMs: histogram.max / 1e6,
     gcMaxMs: round1(gcMaxMs),
     majorGcMaxMs: round1(majorGcMaxMs),
     heapUsedBytes: getHeapStatistics().used_heap_size,
-    cpuSeconds: threadCpuSeconds(),
+    cpuSeconds: sched.cpu,
+    cpuWaitSeconds: sched.wait,
     gcSeconds: gcTotalMs / 1000,
   };
   histogram.reset();
@@ -73,7 +92,7 @@ export function loopDelaySinceLastRead(): LoopDelay {
   return out;
 }
 
-const NONE: LoopDelay = { p99Ms: 0, maxMs: 0, gcMaxMs: 0, majorGcMaxMs: 0, heapUsedBytes: 0, cpuSeconds: 0, gcSeconds: 0 };
+const NONE: LoopDelay = { p99Ms: 0, maxMs: 0, gcMaxMs: 0, majorGcMaxMs: 0, heapUsedBytes: 0, cpuSeconds: 0, cpuWaitSeconds: 0, gcSeconds: 0 };
 
 /** For a thread read by scrapes (the main thread): one reading a second, the latest kept. */
 let sampled: LoopDelay = NONE;
@@ -85,5 +104,6 @@ export function latestLoopDelay(): LoopDelay {
     sampler.unref();
   }
   // The heap and the CPU time are read now: a level and a running total, not something over the last second.
-  return { ...sampled, heapUsedBytes: getHeapStatistics().used_heap_size, cpuSeconds: threadCpuSeconds(), gcSeconds: gcTotalMs / 1000 };
+  const sched = threadSchedSeconds();
+  return { ...sampled, heapUsedBytes: getHeapStatistics().used_heap_size, cpuSeconds: sched.cpu, cpuWaitSeconds: sched.wait, gcSeconds: gcTotalMs / 1000 };
 }
