@@ -84,16 +84,34 @@ export class ProcTracker {
     }
   }
 
-  /** RSS right now per process; also updates the maxima. */
-  poll(): Record<string, number> {
-    const out: Record<string, number> = {};
+  private last = new Map<string, ProcSample>();
+
+  /**
+   * RSS right now per process, and the cores each process and each of its
+   * thread groups used since the previous poll (a timeline second: a burst
+   * of one process shows here, where a window's average hides it); also
+   * updates the maxima.
+   */
+  poll(): { rss: Record<string, number>; cores: Record<string, { cores: number; threads: Record<string, number> }> } {
+    const rss: Record<string, number> = {};
+    const cores: Record<string, { cores: number; threads: Record<string, number> }> = {};
     for (const [name, pid] of Object.entries(this.pids())) {
       const s = pid ? sampleProcess(pid) : undefined;
       if (!s) continue;
-      out[name] = s.rssBytes;
+      rss[name] = s.rssBytes;
       this.maxRss.set(name, Math.max(this.maxRss.get(name) ?? 0, s.rssBytes));
+      const prev = this.last.get(name);
+      this.last.set(name, s);
+      const wall = prev ? (s.t - prev.t) / 1000 : 0;
+      if (!prev || prev.pid !== s.pid || wall <= 0) continue;
+      const threads: Record<string, number> = {};
+      for (const [t, cpu] of Object.entries(s.threads)) {
+        const d = (cpu - (prev.threads[t] ?? 0)) / wall;
+        if (d >= 0.01) threads[t] = Math.round(d * 100) / 100;
+      }
+      cores[name] = { cores: Math.round(((s.cpuS - prev.cpuS) / wall) * 100) / 100, threads };
     }
-    return out;
+    return { rss, cores };
   }
 
   usage(): Record<string, ProcUsage> {

@@ -47,6 +47,10 @@ export interface TimelinePoint {
   simWaitCores?: number;
   /** Share of this second in which some runnable task on the machine waited for a CPU (/proc/pressure/cpu, "some"); absent where the kernel has no PSI. */
   cpuPressure?: number;
+  /** Cores each process (platform, nats-server, simulator, harness) used since the previous point, from /proc. */
+  processCores?: Record<string, number>;
+  /** The platform's threads by OS name (JS threads and V8's helpers are all "node"; chDB's have their own names), cores. */
+  platformThreadGroupCores?: Record<string, number>;
 }
 
 export interface PeakStep {

@@ -337,7 +337,7 @@ export class BenchSession {
   private sample(snap: RunnerSnapshot): void {
     if (this.stopped) return;
     const metrics = this.metricsSeries.at(-1);
-    const rss = this.procs.poll();
+    const { rss, cores } = this.procs.poll();
     const s: Sample = { t: snap.t, snap, metrics, platformRss: rss['platform'] ?? 0, cpuPressureUs: cpuPressureTotalUs() };
     const prev = this.samples.at(-1);
     this.samples.push(s);
@@ -362,6 +362,8 @@ export class BenchSession {
       ...(metrics ? { loopDelayMaxMs: metrics.loopDelayMaxMs, gcPauseMaxMs: metrics.gcPauseMaxMs, intakeRate: metrics.intakeRate, waitingReplays: metrics.waitingReplays, replaysHeld: metrics.replaysHeld, publishAckMaxMs: metrics.publishAckMaxMs } : {}),
       simLoopDelayMaxMs: snap.loopDelayMaxMs,
       ...secondOfCpu(prev, s, dt),
+      processCores: Object.fromEntries(Object.entries(cores).map(([name, c]) => [name, c.cores])),
+      ...(cores['platform'] ? { platformThreadGroupCores: cores['platform'].threads } : {}),
     });
   }
 
