@@ -32,6 +32,8 @@ export interface TimelinePoint {
   /** Longest event loop delay per platform thread in this second (fleet_eventloop_delay_max_seconds), ms. */
   loopDelayMaxMs?: Record<string, number>;
   gcPauseMaxMs?: Record<string, number>;
+  /** Longest full (mark-compact) GC pause per platform thread in this second: whose heap a burst of V8's helper threads was marking. */
+  majorGcPauseMaxMs?: Record<string, number>;
   intakeRate?: number;
   /** Replay packets decoded and waiting for the intake; connections holding theirs as bytes (adapters/ingest/replay-hold.ts). */
   waitingReplays?: number;

@@ -359,7 +359,7 @@ export class BenchSession {
       p99WsMs: Histogram.fromJSON(iv.deviceToWs).percentileMs(99),
       p99CriticalMs: Histogram.fromJSON(iv.critical).percentileMs(99),
       platformRssBytes: s.platformRss,
-      ...(metrics ? { loopDelayMaxMs: metrics.loopDelayMaxMs, gcPauseMaxMs: metrics.gcPauseMaxMs, intakeRate: metrics.intakeRate, waitingReplays: metrics.waitingReplays, replaysHeld: metrics.replaysHeld, publishAckMaxMs: metrics.publishAckMaxMs } : {}),
+      ...(metrics ? { loopDelayMaxMs: metrics.loopDelayMaxMs, gcPauseMaxMs: metrics.gcPauseMaxMs, majorGcPauseMaxMs: metrics.majorGcPauseMaxMs, intakeRate: metrics.intakeRate, waitingReplays: metrics.waitingReplays, replaysHeld: metrics.replaysHeld, publishAckMaxMs: metrics.publishAckMaxMs } : {}),
       simLoopDelayMaxMs: snap.loopDelayMaxMs,
       ...secondOfCpu(prev, s, dt),
       processCores: Object.fromEntries(Object.entries(cores).map(([name, c]) => [name, c.cores])),
