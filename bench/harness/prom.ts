@@ -108,8 +108,8 @@ export async function scrape(httpBase: string): Promise<PlatformMetrics | undefi
 export interface ThreadCores {
   cores: number;
   gcCores: number;
-  /** Cores' worth of time the thread was ready to run and waited for a CPU: the machine, not the thread, was the limit. */
-  waitCores: number;
+  /** Cores' worth of time the thread was ready to run and waited for a CPU: the machine, not the thread, was the limit. Absent when the platform does not report it. */
+  waitCores?: number;
 }
 
 /** CPU (and GC, and waiting for a CPU) cores per thread between two scrapes; a thread that restarted in between is left out. */
@@ -121,8 +121,10 @@ export function threadCores(from: PlatformMetrics, to: PlatformMetrics): Record<
   for (const [thread, ms] of Object.entries(to.threadCpuMs ?? {})) {
     const cpu = ms - (from.threadCpuMs?.[thread] ?? NaN);
     const gc = (to.threadGcMs?.[thread] ?? 0) - (from.threadGcMs?.[thread] ?? 0);
-    const wait = (to.threadCpuWaitMs?.[thread] ?? 0) - (from.threadCpuWaitMs?.[thread] ?? 0);
-    if (cpu >= 0) out[thread] = { cores: per(cpu), gcCores: per(gc), waitCores: per(wait) };
+    const waitTo = to.threadCpuWaitMs?.[thread];
+    const waitFrom = from.threadCpuWaitMs?.[thread];
+    if (cpu < 0) continue;
+    out[thread] = { cores: per(cpu), gcCores: per(gc), ...(waitTo !== undefined && waitFrom !== undefined ? { waitCores: per(waitTo - waitFrom) } : {}) };
   }
   return out;
 }

@@ -88,7 +88,7 @@ export function renderTable(r: BenchResult): string {
     out.push(
       `platform threads (cores, of which GC pauses; cores' worth waiting for a CPU): ${byRole
         .sort(([, a], [, b]) => b.cores! - a.cores!)
-        .map(([t, d]) => `${t} ${fmt(d.cores!, 2)} (${fmt(d.gcCores ?? 0, 2)}; ${fmt(d.waitCores ?? 0, 2)})`)
+        .map(([t, d]) => `${t} ${fmt(d.cores!, 2)} (${fmt(d.gcCores ?? 0, 2)}; ${d.waitCores === undefined ? '-' : fmt(d.waitCores, 2)})`)
         .join(', ')}; the rest (V8 helpers, chDB, libuv) ${fmt(Math.max(0, platform.cores - named), 2)}`,
     );
   } else if (typeof platform === 'object' && platform && Object.keys(platform.threads).length > 0) {
@@ -100,7 +100,7 @@ export function renderTable(r: BenchResult): string {
     );
   }
   const sim = r.loopDelayMs?.['simulator'];
-  if (sim?.cores !== undefined) out.push(`simulator's main thread: ${fmt(sim.cores, 2)} cores, ${fmt(sim.waitCores ?? 0, 2)} cores' worth waiting for a CPU`);
+  if (sim?.cores !== undefined) out.push(`simulator's main thread: ${fmt(sim.cores, 2)} cores, ${sim.waitCores === undefined ? '-' : fmt(sim.waitCores, 2)} cores' worth waiting for a CPU`);
   const delays = Object.entries(r.loopDelayMs ?? {}).sort(([a], [b]) => a.localeCompare(b));
   if (delays.length > 0) {
     out.push(

@@ -141,7 +141,7 @@ function secondOfCpu(prev: Sample, s: Sample, dt: number): Partial<TimelinePoint
   if (prev.metrics && s.metrics && s.metrics.t > prev.metrics.t) {
     const per = threadCores(prev.metrics, s.metrics);
     out.threadCores = Object.fromEntries(Object.entries(per).map(([t, c]) => [t, c.cores]));
-    out.threadWaitCores = Object.fromEntries(Object.entries(per).map(([t, c]) => [t, c.waitCores]));
+    out.threadWaitCores = Object.fromEntries(Object.entries(per).flatMap(([t, c]) => (c.waitCores === undefined ? [] : [[t, c.waitCores]])));
   }
   if (s.snap.cpuS !== undefined && prev.snap.cpuS !== undefined) {
     out.simCores = round(Math.max(0, s.snap.cpuS - prev.snap.cpuS) / dt);
@@ -154,9 +154,10 @@ function secondOfCpu(prev: Sample, s: Sample, dt: number): Partial<TimelinePoint
 /** The simulator's main thread between two samples: cores used and cores' worth waited for a CPU. */
 function simCores(from: Sample | undefined, to: Sample): { cores?: number; waitCores?: number } {
   const seconds = from ? (to.t - from.t) / 1000 : 0;
-  if (!from || seconds <= 0) return {};
-  const round = (v: number) => Math.round(v * 1000) / 1000;
-  return { cores: round((to.snap.cpuS - from.snap.cpuS) / seconds), waitCores: round((to.snap.cpuWaitS - from.snap.cpuWaitS) / seconds) };
+  // A simulator from before these fields reports neither.
+  if (!from || seconds <= 0 || from.snap.cpuS === undefined || to.snap.cpuS === undefined) return {};
+  const round = (v: number) => Math.round((Math.max(0, v) / seconds) * 1000) / 1000;
+  return { cores: round(to.snap.cpuS - from.snap.cpuS), waitCores: round(to.snap.cpuWaitS - from.snap.cpuWaitS) };
 }
 
 function withCores(loads: Record<string, ThreadLoad>, cores: Record<string, ThreadCores>): Record<string, ThreadLoad> {

@@ -38,8 +38,8 @@ export function fleetSettled(points: readonly TimelinePoint[], devices: number):
   if (acked < 0.9 * generated) reasons.push(`acked ${Math.round(acked)} of ${Math.round(generated)} recorded/s`);
   if (slowestAck > SETTLED_ACK_P99_MS) reasons.push(`p99 device->ACK ${Math.round(slowestAck)} ms`);
   if (lag > Math.max(2000, 3 * acked)) reasons.push(`consumer lag ${lag}`);
-  const behind = last.at(-1)!.devicesBehind ?? 0;
-  if (behind > Math.max(10, devices * 0.001)) reasons.push(`${behind} devices still sending history`);
+  const behind = Math.max(...last.map((p) => p.devicesBehind ?? 0));
+  if (behind > Math.max(10, devices * 0.001)) reasons.push(`${behind} devices behind`);
   return { settled: reasons.length === 0, why: reasons.join(', ') };
 }
 
@@ -68,7 +68,7 @@ export async function settleFleet(
   const seconds = Math.round(elapsed());
   const what = opts.what ?? 'warm-up';
   const note = verdict.settled
-    ? `${what}: the fleet settled after ${seconds} s (every device reporting, acknowledged as fast as recorded, consumer lag small)`
+    ? `${what}: the fleet settled after ${seconds} s (every device reporting, acknowledged as fast as recorded, consumer lag small, no backlog left on the devices)`
     : `${what}: the fleet had not settled after ${seconds} s (${verdict.why}); the window measures it unsettled`;
   return { seconds, settled: verdict.settled, note };
 }

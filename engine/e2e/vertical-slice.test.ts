@@ -203,7 +203,7 @@ async function count(query: string): Promise<number> {
       expect(cpu, `${thread} CPU`).toBeGreaterThan(0.01);
       expect(cpu, `${thread} CPU`).toBeLessThanOrEqual(Number(/^fleet_process_cpu_seconds_total ([\d.e+-]+)/m.exec(m)?.[1]));
       expect(m).toMatch(new RegExp(`^fleet_thread_gc_seconds_total\\{thread="${thread}"\\} [\\d.e-]+`, 'm'));
-      // Time waiting for a CPU is reported beside it (a number, often 0 on an idle machine), never more than the thread has existed.
+      // Time waiting for a CPU is reported beside it for every thread: a number, often near 0 on an idle machine.
       const wait = Number(new RegExp(`^fleet_thread_cpu_wait_seconds_total\\{thread="${thread}"\\} ([\\d.e-]+)`, 'm').exec(m)?.[1]);
       expect(wait, `${thread} CPU wait`).toBeGreaterThanOrEqual(0);
       expect(wait, `${thread} CPU wait`).toBeLessThan(process.uptime() + 60);

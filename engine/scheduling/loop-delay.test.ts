@@ -33,32 +33,40 @@ describe('thread CPU time (fleet_thread_cpu_seconds_total)', () => {
 
 describe('thread CPU wait (fleet_thread_cpu_wait_seconds_total)', () => {
   it('grows when more threads want to run than there are cores, and is never CPU time', async () => {
-    // Threads that start spinning together, two more than the cores: some of them must wait for a CPU.
-    const n = availableParallelism() + 2;
-    const startAt = Date.now() + 2000; // every thread loaded and waiting before any spins
-    const spins = await Promise.all(
+    // Twice the cores and two more, released at once: for 0.4 s the cores give at most cores x 0.4 s of CPU,
+    // and the threads wait the rest of that time. A thread still loading must not miss the start, so each
+    // one says it is ready and sleeps on a shared gate until all are.
+    const cores = availableParallelism();
+    const n = 2 * cores + 2;
+    const gate = new Int32Array(new SharedArrayBuffer(8));
+    const spins = Promise.all(
       Array.from({ length: n }, () =>
         inThread<{ cpu: number; wait: number }>(
           './loop-delay.ts',
           import.meta.url,
-          `(m, startAt) => {
-            while (Date.now() < startAt);
+          `(m, gate) => {
+            Atomics.add(gate, 0, 1);
+            Atomics.wait(gate, 1, 0);
             const a = m.threadSchedSeconds();
             const end = Date.now() + 400;
             while (Date.now() < end);
             const b = m.threadSchedSeconds();
             return { cpu: b.cpu - a.cpu, wait: b.wait - a.wait };
           }`,
-          startAt,
+          gate,
         ),
       ),
     );
-    const wait = spins.reduce((s, x) => s + x.wait, 0);
-    const cpu = spins.reduce((s, x) => s + x.cpu, 0);
-    // n threads for 0.4 s on n - 2 cores: at least 0.8 thread-seconds were spent waiting, less whatever
-    // the scheduler's start-up skew hides; and what was waited was not run.
-    expect(wait).toBeGreaterThan(0.3);
+    while (Atomics.load(gate, 0) < n) await new Promise((r) => setTimeout(r, 20));
+    Atomics.store(gate, 1, 1);
+    Atomics.notify(gate, 1);
+    const done = await spins;
+    const cpu = done.reduce((s, x) => s + x.cpu, 0);
+    const wait = done.reduce((s, x) => s + x.wait, 0);
+    // Read the other way round (wait as CPU), the CPU would be about twice what the cores can give.
+    expect(cpu).toBeLessThan(cores * 0.4 * 1.25 + 0.1);
+    expect(wait).toBeGreaterThan(cpu);
     expect(cpu + wait).toBeLessThan(n * 0.4 * 1.5);
-    for (const x of spins) expect(x.cpu).toBeGreaterThan(0.02);
+    for (const x of done) expect(x.cpu).toBeGreaterThan(0.01);
   });
 });
