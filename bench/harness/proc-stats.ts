@@ -68,6 +68,12 @@ export interface ProcUsage {
   threads: Record<string, number>;
 }
 
+/** Cores a process and each of its thread groups used between two samples of it, unrounded. */
+function coresBetween(a: ProcSample, b: ProcSample): { cores: number; threads: [string, number][] } {
+  const wall = Math.max(0.001, (b.t - a.t) / 1000);
+  return { cores: (b.cpuS - a.cpuS) / wall, threads: Object.entries(b.threads).map(([t, cpu]) => [t, (cpu - (a.threads[t] ?? 0)) / wall]) };
+}
+
 /** Tracks processes between `mark()` and `usage()`, remembering the largest RSS seen by `poll()`. */
 export class ProcTracker {
   private start = new Map<string, ProcSample>();
@@ -102,14 +108,11 @@ export class ProcTracker {
       this.maxRss.set(name, Math.max(this.maxRss.get(name) ?? 0, s.rssBytes));
       const prev = this.last.get(name);
       this.last.set(name, s);
-      const wall = prev ? (s.t - prev.t) / 1000 : 0;
-      if (!prev || prev.pid !== s.pid || wall <= 0) continue;
+      if (!prev || prev.pid !== s.pid || s.t <= prev.t) continue;
+      const used = coresBetween(prev, s);
       const threads: Record<string, number> = {};
-      for (const [t, cpu] of Object.entries(s.threads)) {
-        const d = (cpu - (prev.threads[t] ?? 0)) / wall;
-        if (d >= 0.01) threads[t] = Math.round(d * 100) / 100;
-      }
-      cores[name] = { cores: Math.round(((s.cpuS - prev.cpuS) / wall) * 100) / 100, threads };
+      for (const [t, d] of used.threads) if (d >= 0.01) threads[t] = Math.round(d * 100) / 100;
+      cores[name] = { cores: Math.round(used.cores * 100) / 100, threads };
     }
     return { rss, cores };
   }
@@ -120,15 +123,12 @@ export class ProcTracker {
       const a = this.start.get(name);
       const b = pid ? sampleProcess(pid) : undefined;
       if (!a || !b || a.pid !== b.pid) continue;
-      const wall = Math.max(0.001, (b.t - a.t) / 1000);
+      const used = coresBetween(a, b);
       const threads: Record<string, number> = {};
-      for (const [t, cpu] of Object.entries(b.threads)) {
-        const d = (cpu - (a.threads[t] ?? 0)) / wall;
-        if (d > 0.005) threads[t] = Math.round(d * 1000) / 1000;
-      }
+      for (const [t, d] of used.threads) if (d > 0.005) threads[t] = Math.round(d * 1000) / 1000;
       out[name] = {
         pid: b.pid,
-        cores: Math.round(((b.cpuS - a.cpuS) / wall) * 1000) / 1000,
+        cores: Math.round(used.cores * 1000) / 1000,
         cpuS: Math.round((b.cpuS - a.cpuS) * 100) / 100,
         rssBytes: b.rssBytes,
         maxRssBytes: Math.max(this.maxRss.get(name) ?? 0, b.rssBytes),

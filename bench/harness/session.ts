@@ -143,9 +143,10 @@ function secondOfCpu(prev: Sample, s: Sample, dt: number): Partial<TimelinePoint
     out.threadCores = Object.fromEntries(Object.entries(per).map(([t, c]) => [t, c.cores]));
     out.threadWaitCores = Object.fromEntries(Object.entries(per).flatMap(([t, c]) => (c.waitCores === undefined ? [] : [[t, c.waitCores]])));
   }
-  if (s.snap.cpuS !== undefined && prev.snap.cpuS !== undefined) {
-    out.simCores = round(Math.max(0, s.snap.cpuS - prev.snap.cpuS) / dt);
-    out.simWaitCores = round(Math.max(0, s.snap.cpuWaitS - prev.snap.cpuWaitS) / dt);
+  const sim = simCores(prev, s);
+  if (sim.cores !== undefined) {
+    out.simCores = sim.cores;
+    out.simWaitCores = sim.waitCores;
   }
   if (s.cpuPressureUs !== undefined && prev.cpuPressureUs !== undefined) out.cpuPressure = round(Math.min(1, (s.cpuPressureUs - prev.cpuPressureUs) / 1e6 / dt));
   return out;
