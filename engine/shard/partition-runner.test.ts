@@ -71,13 +71,13 @@ function busyForAMillisecond(): void {
 }
 
 const runner = () =>
-  new PartitionRunner(js, jsm, snapshots, log, { partition: 0, totalPartitions: 1, offlineAfterMs: 60_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 }, Date.now, throwingOnPoison);
+  new PartitionRunner(t, snapshots, log, { partition: 0, totalPartitions: 1, offlineAfterMs: 60_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 }, Date.now, throwingOnPoison);
 
 /** A runner on a clock the test moves, whose devices are offline after 1 s of silence. */
 function clockedRunner(): { r: PartitionRunner; clock: { ms: number } } {
   const clock = { ms: Date.now() };
   const opts = { partition: 0, totalPartitions: 1, offlineAfterMs: 1000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 };
-  return { r: new PartitionRunner(js, jsm, snapshots, log, opts, () => clock.ms), clock };
+  return { r: new PartitionRunner(t, snapshots, log, opts, () => clock.ms), clock };
 }
 
 describe('partition runner', () => {
@@ -154,7 +154,7 @@ describe('partition runner', () => {
       encoded++;
     });
     const opts = { partition: 0, totalPartitions: 1, offlineAfterMs: 60_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 };
-    const r = new PartitionRunner(js, jsm, snapshots, log, opts, Date.now, slowToPersist);
+    const r = new PartitionRunner(t, snapshots, log, opts, Date.now, slowToPersist);
     r.start();
     const devices = Array.from({ length: 40 }, (_, i) => `slow-${i}`);
     await publishBatch(devices.map((d) => rec(d, 7)));
@@ -209,7 +209,7 @@ describe('partition runner', () => {
         return super.load(tenant, device);
       }
     }
-    const r = new PartitionRunner(js, jsm, new SlowForOne(t.topology.snapshots), log, { partition: 0, totalPartitions: 1, offlineAfterMs: 60_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 });
+    const r = new PartitionRunner(t, new SlowForOne(t.topology.snapshots), log, { partition: 0, totalPartitions: 1, offlineAfterMs: 60_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 });
     r.start();
     const first = await publish(rec('early', 1));
     await publish(rec('sleepy', 2));
@@ -267,7 +267,7 @@ describe('partition runner', () => {
     });
     const clock = { ms: Date.now() };
     const opts = { partition: 0, totalPartitions: 1, offlineAfterMs: 3_600_000, passivateAfterMs: 3_600_000, maxAttempts: 3, batch: 64 };
-    const r = new PartitionRunner(js, jsm, snapshots, log, opts, () => clock.ms, slowToTick);
+    const r = new PartitionRunner(t, snapshots, log, opts, () => clock.ms, slowToTick);
     r.start();
     for (let i = 0; i < 40; i++) await publish(rec(`sweep-${i}`, 1));
     await until(async () => (await r.view(DEFAULT_TENANT, 'sweep-39' as DeviceId))?.position?.lat === 1);

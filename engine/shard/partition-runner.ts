@@ -1,5 +1,5 @@
 import { type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import { headers } from '@nats-io/transport-node';
+import { headers, type NatsConnection } from '@nats-io/transport-node';
 import type { Snapshot } from 'xstate';
 import { DeviceActor } from '../../actors/device-actor.ts';
 import type { DerivedEvent } from '../../actors/derived-event.ts';
@@ -19,6 +19,7 @@ import {
   type TelemetryRecord,
   type TenantId,
 } from '../model/index.ts';
+import { ackSubjectOf, acknowledge, type AckSubject } from '../nats/delivery-ack.ts';
 import { STREAM_IN, deadLetterSubject, driverSubject, inPartitionFilter, outSubject, parsePartitionedSubject } from '../nats/subjects.ts';
 import { engineConsumerLimits, engineConsumerName } from '../nats/topology.ts';
 import { yieldIfDue } from '../scheduling/turn-budget.ts';
@@ -91,9 +92,14 @@ interface LiveActor {
   checkAt: number;
 }
 
-/** A message taken from the consumer, acknowledged once all its records are handled (and snapshotted). */
+/**
+ * A message taken from the consumer, acknowledged once all its records are
+ * handled (and snapshotted). Only what the acknowledgement needs is kept, not
+ * the message: it waits here for seconds (delivery-ack.ts).
+ */
 interface Taken {
-  m: JsMsg;
+  seq: number;
+  ack: AckSubject;
   remaining: number;
   /** Every record applied (or dead-lettered) in a run that was not interrupted. */
   handled: boolean;
@@ -153,6 +159,13 @@ class ActorFailure extends Error {
   }
 }
 
+/** The partition's connection: its JetStream client and manager are made from it. */
+export interface PartitionNats {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+}
+
 export class PartitionRunner {
   private actors = new Map<string, LiveActor>();
   /**
@@ -195,16 +208,21 @@ export class PartitionRunner {
     actors: 0, processed: 0, skippedReplays: 0, events: 0, deadLetters: 0, restarts: 0, pendingAcks: 0, lag: 0, lastFlushAt: 0, messages: 0, records: 0,
   };
 
+  private readonly nc: NatsConnection;
+  private readonly js: JetStreamClient;
+  private readonly jsm: JetStreamManager;
+
   constructor(
-    private readonly js: JetStreamClient,
-    private readonly jsm: JetStreamManager,
+    nats: PartitionNats,
     private readonly snapshots: SnapshotStore,
     private readonly log: Logger,
     private readonly opts: PartitionOptions,
     private readonly now: () => number = Date.now,
     private readonly createActor: DeviceActorFactory = defaultFactory,
     private readonly settings?: ActorSettings,
-  ) {}
+  ) {
+    ({ nc: this.nc, js: this.js, jsm: this.jsm } = nats);
+  }
 
   /** An operator changed a device's settings: the live actor judges its next record by them. */
   async applyDeviceSettings(tenant: TenantId, device: DeviceId, settings: Record<string, unknown>): Promise<void> {
@@ -282,8 +300,10 @@ export class PartitionRunner {
    * stream order while others go on.
    */
   private take(m: JsMsg): Promise<unknown> {
+    let ack: AckSubject;
     try {
       this.order.check(m);
+      ack = ackSubjectOf(m);
     } catch (err) {
       // Never taken, so never acknowledged past: the rewind brings the lost ones back first.
       this.failure ??= err as Error;
@@ -293,28 +313,28 @@ export class PartitionRunner {
     this.stats.messages++;
     if (!inbound.ok) {
       this.deadLetter(m, undefined, m.data, inbound.reason);
-      this.taken.push({ m, remaining: 0, handled: true });
+      this.taken.push({ seq: m.seq, ack, remaining: 0, handled: true });
       this.stats.pendingAcks = this.taken.length;
       return Promise.resolve();
     }
-    const taken: Taken = { m, remaining: inbound.records.length, handled: false };
+    const taken: Taken = { seq: m.seq, ack, remaining: inbound.records.length, handled: false };
     this.taken.push(taken);
     this.stats.pendingAcks = this.taken.length;
     this.stats.records += inbound.records.length;
     this.unhandled += inbound.records.length;
     for (const item of inbound.records) {
       if (this.interrupted()) break;
-      this.route(taken, item);
+      this.route(m, taken, item);
     }
     const info = m.info;
     this.hearing.handled(info.timestampNanos / 1e6, this.now(), info.redelivered);
     return this.chains.size >= MAX_WAKING ? Promise.race(this.chains.values()) : Promise.resolve();
   }
 
-  private route(taken: Taken, item: InboundRecord): void {
-    const pos = positionOf(taken.m.seq, item.index);
+  private route(m: JsMsg, taken: Taken, item: InboundRecord): void {
+    const pos = positionOf(taken.seq, item.index);
     if (!item.ok) {
-      this.deadLetter(taken.m, item.index, pack(item.raw), item.reason);
+      this.deadLetter(m, item.index, pack(item.raw), item.reason);
       this.done(taken);
       return;
     }
@@ -594,9 +614,9 @@ export class PartitionRunner {
     }
     // dropAll waits for this flush before it forgets what was taken: the prefix is still at the front.
     if (prefix > 0 && acks === this.taken) {
-      const newest = this.taken[prefix - 1]!.m;
+      const newest = this.taken[prefix - 1]!.ack;
       this.taken.splice(0, prefix);
-      newest.ack();
+      acknowledge(this.nc, newest);
     }
     this.stats.pendingAcks = this.taken.length;
     this.stats.lastFlushAt = this.now();

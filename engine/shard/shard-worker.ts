@@ -44,7 +44,7 @@ const settings = new SettingsSource(await kvm.open(BUCKET_REGISTRY), await kvm.o
 
 const runners = new Map<number, PartitionRunner>();
 for (const p of data.partitions) {
-  const r = new PartitionRunner(js, jsm, snapshots, log, {
+  const r = new PartitionRunner({ nc, js, jsm }, snapshots, log, {
     partition: p,
     totalPartitions: data.totalPartitions,
     offlineAfterMs: data.offlineAfterMs,
