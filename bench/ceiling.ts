@@ -168,6 +168,9 @@ export async function measureCeiling(partial: Partial<CeilingOptions> = {}): Pro
         ack_wait: CONSUMER_LIMITS.engine.ackWaitMs * 1_000_000,
         max_deliver: -1,
         max_ack_pending: CONSUMER_LIMITS.engine.maxAckPending,
+        // Kept in memory, as the engine's partition consumers are (engine/nats/ack-floors.ts): a file-stored
+        // consumer's state writes would lower the ceiling by a cost the engine does not pay.
+        mem_storage: true,
       });
     }
     // Enough records for a few dozen distinct batches per partition.

@@ -40,7 +40,7 @@ describe('driver runner', () => {
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
-    const r = new DriverRunner(js, jsm, slowKv, log, 0);
+    const r = new DriverRunner(js, jsm, t.ackFloors, slowKv, log, 0);
     r.start();
     const t0 = 1_764_200_000_000;
     await publish(sample(1, t0, 'driving'));

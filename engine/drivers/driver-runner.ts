@@ -3,6 +3,7 @@ import type { KV } from '@nats-io/kv';
 import { ActivityLog, evaluate, infringementKey, newInfringements, type ActivityLogSnapshot, type DrivingTimeCounters } from '../../actors/driving-time/index.ts';
 import { derivedEventId, type DerivedEvent } from '../../actors/derived-event.ts';
 import type { Logger } from '../log.ts';
+import type { AckFloors } from '../nats/ack-floors.ts';
 import { pack, unpack, type TenantId } from '../model/index.ts';
 import { STREAM_DRIVERS, driverPartitionFilter, outSubject } from '../nats/subjects.ts';
 import { driversConsumerName, engineConsumerLimits } from '../nats/topology.ts';
@@ -56,6 +57,7 @@ export class DriverRunner {
   constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
+    private readonly ackFloors: AckFloors,
     private readonly kv: KV,
     private readonly log: Logger,
     private readonly partition: number,
@@ -75,7 +77,7 @@ export class DriverRunner {
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        await rewindConsumer(this.jsm, STREAM_DRIVERS, driversConsumerName(this.partition), driverPartitionFilter(this.partition), engineConsumerLimits(this.snapshotEveryMs), this.order);
+        await rewindConsumer(this.jsm, STREAM_DRIVERS, driversConsumerName(this.partition), driverPartitionFilter(this.partition), engineConsumerLimits(this.snapshotEveryMs), this.order, this.ackFloors);
         const consumer = await this.js.consumers.get(STREAM_DRIVERS, driversConsumerName(this.partition));
         const messages = await consumer.consume({ max_messages: 256 });
         this.messages = messages;
@@ -187,7 +189,11 @@ export class DriverRunner {
         return;
       }
       // Cumulative (rewind-consumer.ts): the newest acknowledges every sample before it.
-      acks.at(-1)?.ack();
+      const newest = acks.at(-1);
+      if (newest) {
+        newest.ack();
+        this.ackFloors.record(STREAM_DRIVERS, driversConsumerName(this.partition), newest.seq);
+      }
     });
     return this.flushing;
   }

@@ -17,6 +17,8 @@ export const BUCKET_REGISTRY = 'fleet_registry';
 export const BUCKET_SNAPSHOTS = 'fleet_snapshots';
 export const BUCKET_DRIVERS = 'fleet_drivers';
 export const BUCKET_GEOFENCES = 'fleet_geofences';
+/** Where the partition consumers' ack floors are kept (engine/nats/ack-floors.ts). */
+export const BUCKET_ACK_FLOORS = 'fleet_ack_floors';
 
 /** Normalized records: partition first so a shard's consumer filters `fleet.in.<p>.>`. */
 export const inSubject = (partition: number, tenant: TenantId, device: DeviceId) =>

@@ -11,7 +11,7 @@ import {
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import { BUCKET_DRIVERS, BUCKET_GEOFENCES, BUCKET_REGISTRY, BUCKET_SNAPSHOTS, STREAM_DEAD_LETTERS, STREAM_DRIVERS, STREAM_EVENTS, STREAM_IN, STREAM_URGENT } from './subjects.ts';
+import { BUCKET_ACK_FLOORS, BUCKET_DRIVERS, BUCKET_GEOFENCES, BUCKET_REGISTRY, BUCKET_SNAPSHOTS, STREAM_DEAD_LETTERS, STREAM_DRIVERS, STREAM_EVENTS, STREAM_IN, STREAM_URGENT } from './subjects.ts';
 
 /**
  * Streams, consumers and KV buckets, created idempotently at every start.
@@ -83,6 +83,7 @@ export interface Topology {
   snapshots: KV;
   drivers: KV;
   geofences: KV;
+  ackFloors: KV;
 }
 
 export async function ensureTopology(nc: NatsConnection, jsm: JetStreamManager, partitions: number): Promise<Topology> {
@@ -155,5 +156,6 @@ export async function ensureTopology(nc: NatsConnection, jsm: JetStreamManager, 
   const snapshots = await kvm.create(BUCKET_SNAPSHOTS, { history: 1, storage: StorageType.File });
   const drivers = await kvm.create(BUCKET_DRIVERS, { history: 1, storage: StorageType.File });
   const geofences = await kvm.create(BUCKET_GEOFENCES, { history: 5, storage: StorageType.File });
-  return { registry, snapshots, drivers, geofences };
+  const ackFloors = await kvm.create(BUCKET_ACK_FLOORS, { history: 1, storage: StorageType.File });
+  return { registry, snapshots, drivers, geofences, ackFloors };
 }

@@ -19,6 +19,7 @@ import {
   type TelemetryRecord,
   type TenantId,
 } from '../model/index.ts';
+import type { AckFloors } from '../nats/ack-floors.ts';
 import { ackSubjectOf, acknowledge, type AckSubject } from '../nats/delivery-ack.ts';
 import { STREAM_IN, deadLetterSubject, driverSubject, inPartitionFilter, outSubject, parsePartitionedSubject } from '../nats/subjects.ts';
 import { engineConsumerLimits, engineConsumerName } from '../nats/topology.ts';
@@ -164,6 +165,8 @@ export interface PartitionNats {
   nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
+  /** Where the partition's ack floor is recorded after each flush (a nats-server restart forgets the consumer). */
+  ackFloors: AckFloors;
 }
 
 export class PartitionRunner {
@@ -211,6 +214,7 @@ export class PartitionRunner {
   private readonly nc: NatsConnection;
   private readonly js: JetStreamClient;
   private readonly jsm: JetStreamManager;
+  private readonly ackFloors: AckFloors;
 
   constructor(
     nats: PartitionNats,
@@ -221,7 +225,7 @@ export class PartitionRunner {
     private readonly createActor: DeviceActorFactory = defaultFactory,
     private readonly settings?: ActorSettings,
   ) {
-    ({ nc: this.nc, js: this.js, jsm: this.jsm } = nats);
+    ({ nc: this.nc, js: this.js, jsm: this.jsm, ackFloors: this.ackFloors } = nats);
   }
 
   /** An operator changed a device's settings: the live actor judges its next record by them. */
@@ -256,7 +260,7 @@ export class PartitionRunner {
   }
 
   private rewind(): Promise<void> {
-    return rewindConsumer(this.jsm, STREAM_IN, engineConsumerName(this.opts.partition), inPartitionFilter(this.opts.partition), engineConsumerLimits(this.opts.snapshotEveryMs), this.order);
+    return rewindConsumer(this.jsm, STREAM_IN, engineConsumerName(this.opts.partition), inPartitionFilter(this.opts.partition), engineConsumerLimits(this.opts.snapshotEveryMs), this.order, this.ackFloors);
   }
 
   private async run(): Promise<void> {
@@ -614,9 +618,10 @@ export class PartitionRunner {
     }
     // dropAll waits for this flush before it forgets what was taken: the prefix is still at the front.
     if (prefix > 0 && acks === this.taken) {
-      const newest = this.taken[prefix - 1]!.ack;
+      const newest = this.taken[prefix - 1]!;
       this.taken.splice(0, prefix);
-      acknowledge(this.nc, newest);
+      acknowledge(this.nc, newest.ack);
+      this.ackFloors.record(STREAM_IN, engineConsumerName(this.opts.partition), newest.seq);
     }
     this.stats.pendingAcks = this.taken.length;
     this.stats.lastFlushAt = this.now();

@@ -1,4 +1,5 @@
 import { AckPolicy, DeliverPolicy, type JetStreamManager } from '@nats-io/jetstream';
+import type { AckFloors } from '../nats/ack-floors.ts';
 import type { DeliveryOrder } from './delivery-order.ts';
 
 /**
@@ -13,6 +14,11 @@ import type { DeliveryOrder } from './delivery-order.ts';
  * message before it, where explicit acks cost nats-server (and the shard) one
  * message each. Being recreated at every start, a consumer made by an older
  * version with explicit acks changes policy here too.
+ *
+ * The consumer lives in nats-server's memory (`mem_storage`): its state is
+ * not written to disk on every delivery, and a server restart forgets it. The
+ * floor it starts from is the higher of the server's (if the consumer is
+ * still there) and the one the runner recorded in KV (ack-floors.ts).
  */
 export async function rewindConsumer(
   jsm: JetStreamManager,
@@ -22,12 +28,13 @@ export async function rewindConsumer(
   limits: { ackWaitMs: number; maxAckPending: number },
   /** The run's delivery check: the recreated consumer counts its deliveries from 1 again. */
   order: DeliveryOrder,
+  floors: AckFloors,
 ): Promise<void> {
   order.reset();
-  let floor = 0;
+  let floor = await floors.floorOf(stream, name);
   try {
     const info = await jsm.consumers.info(stream, name);
-    floor = info.ack_floor.stream_seq;
+    floor = Math.max(floor, info.ack_floor.stream_seq);
     await jsm.consumers.delete(stream, name);
   } catch (err) {
     if (!/consumer not found/i.test(String((err as Error).message))) throw err;
@@ -41,5 +48,6 @@ export async function rewindConsumer(
     // Poison handling is ours (dead-letter subject after N attempts), so the server never gives up on its own.
     max_deliver: -1,
     max_ack_pending: limits.maxAckPending,
+    mem_storage: true,
   });
 }

@@ -6,8 +6,9 @@ import { createLogger } from '../log.ts';
 import { DriverRunner } from '../drivers/driver-runner.ts';
 import { pack, partitionOf, unpack, type DeviceId, type TenantId } from '../model/index.ts';
 import { SettingsSource } from '../registry/settings-source.ts';
+import { AckFloors } from '../nats/ack-floors.ts';
 import { connectNats } from '../nats/connect.ts';
-import { BUCKET_DRIVERS, BUCKET_GEOFENCES, BUCKET_REGISTRY, BUCKET_SNAPSHOTS, driverQueryPartitionFilter, parsePartitionedSubject, queryPartitionFilter } from '../nats/subjects.ts';
+import { BUCKET_ACK_FLOORS, BUCKET_DRIVERS, BUCKET_GEOFENCES, BUCKET_REGISTRY, BUCKET_SNAPSHOTS, driverQueryPartitionFilter, parsePartitionedSubject, queryPartitionFilter } from '../nats/subjects.ts';
 import { loopDelaySinceLastRead } from '../scheduling/loop-delay.ts';
 import { setThreadNice } from '../scheduling/thread-priority.ts';
 import { deviceFastPath, internedShapes } from '../../actors/device-actor.ts';
@@ -40,11 +41,12 @@ const jsm = await jetstreamManager(nc);
 const kvm = new Kvm(js);
 const snapshots = new SnapshotStore(await kvm.open(BUCKET_SNAPSHOTS));
 const driverBucket = await kvm.open(BUCKET_DRIVERS);
+const ackFloors = new AckFloors(await kvm.open(BUCKET_ACK_FLOORS), jsm, log);
 const settings = new SettingsSource(await kvm.open(BUCKET_REGISTRY), await kvm.open(BUCKET_GEOFENCES), log);
 
 const runners = new Map<number, PartitionRunner>();
 for (const p of data.partitions) {
-  const r = new PartitionRunner({ nc, js, jsm }, snapshots, log, {
+  const r = new PartitionRunner({ nc, js, jsm, ackFloors }, snapshots, log, {
     partition: p,
     totalPartitions: data.totalPartitions,
     offlineAfterMs: data.offlineAfterMs,
@@ -75,7 +77,7 @@ void (async () => {
 // The shard also owns the same-numbered partitions of the driver lane.
 const driverRunners = new Map<number, DriverRunner>();
 for (const p of data.partitions) {
-  const r = new DriverRunner(js, jsm, driverBucket, log, p, Date.now, data.snapshotEveryMs);
+  const r = new DriverRunner(js, jsm, ackFloors, driverBucket, log, p, Date.now, data.snapshotEveryMs);
   driverRunners.set(p, r);
   r.start();
 }

@@ -1,6 +1,7 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { alarmEventsOf } from '../../actors/alarms.ts';
 import type { Logger } from '../log.ts';
+import type { AckFloors } from '../nats/ack-floors.ts';
 import { TelemetryRecordSchema, pack, unpack } from '../model/index.ts';
 import { STREAM_URGENT, outSubject, urgentPartitionFilter } from '../nats/subjects.ts';
 import { CONSUMER_LIMITS, urgentConsumerName } from '../nats/topology.ts';
@@ -27,6 +28,7 @@ export class UrgentRunner {
   constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
+    private readonly ackFloors: AckFloors,
     private readonly log: Logger,
     private readonly partition: number,
   ) {}
@@ -38,7 +40,7 @@ export class UrgentRunner {
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        await rewindConsumer(this.jsm, STREAM_URGENT, urgentConsumerName(this.partition), urgentPartitionFilter(this.partition), CONSUMER_LIMITS.engine, this.order);
+        await rewindConsumer(this.jsm, STREAM_URGENT, urgentConsumerName(this.partition), urgentPartitionFilter(this.partition), CONSUMER_LIMITS.engine, this.order, this.ackFloors);
         const consumer = await this.js.consumers.get(STREAM_URGENT, urgentConsumerName(this.partition));
         const messages = await consumer.consume({ max_messages: 64 });
         this.messages = messages;
@@ -61,6 +63,7 @@ export class UrgentRunner {
             this.log.error({ subject: m.subject, seq: m.seq }, 'unreadable urgent record; the bulk lane will dead-letter it');
           }
           m.ack();
+          this.ackFloors.record(STREAM_URGENT, urgentConsumerName(this.partition), m.seq);
         }
       } catch (err) {
         if (this.stopping) return;

@@ -1,7 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { createLogger } from '../log.ts';
+import { Kvm } from '@nats-io/kv';
+import { AckFloors } from '../nats/ack-floors.ts';
 import { connectNats } from '../nats/connect.ts';
+import { BUCKET_ACK_FLOORS } from '../nats/subjects.ts';
 import { loopDelaySinceLastRead } from '../scheduling/loop-delay.ts';
 import { UrgentRunner } from './urgent-runner.ts';
 
@@ -32,7 +35,8 @@ process.on('unhandledRejection', (reason) => log.error({ err: String((reason as 
 const nc = await connectNats(data.natsUrl, 'fleetline-urgent', { eagerWrites: true });
 const js = jetstream(nc);
 const jsm = await jetstreamManager(nc);
-const runners = data.partitions.map((p) => new UrgentRunner(js, jsm, log, p));
+const ackFloors = new AckFloors(await new Kvm(js).open(BUCKET_ACK_FLOORS), jsm, log);
+const runners = data.partitions.map((p) => new UrgentRunner(js, jsm, ackFloors, log, p));
 for (const r of runners) r.start();
 const report = () => post({ type: 'stats', alarms: runners.reduce((s, r) => s + r.stats.alarms, 0), loopDelay: loopDelaySinceLastRead() });
 const timer = setInterval(report, 1000);

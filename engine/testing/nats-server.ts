@@ -4,6 +4,7 @@ import path from 'node:path';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createLogger } from '../log.ts';
+import { AckFloors } from '../nats/ack-floors.ts';
 import { connectNats } from '../nats/connect.ts';
 import { startManagedNats, type ManagedNats } from '../nats/managed-server.ts';
 import { ensureTopology, type Topology } from '../nats/topology.ts';
@@ -55,6 +56,8 @@ export interface TestTopology {
   js: JetStreamClient;
   jsm: JetStreamManager;
   topology: Topology;
+  /** The partition consumers' ack floors, on this connection. */
+  ackFloors: AckFloors;
   close(): Promise<void>;
 }
 
@@ -69,6 +72,7 @@ export async function startTestTopology(partitions: number): Promise<TestTopolog
     js: jetstream(nc),
     jsm,
     topology,
+    ackFloors: new AckFloors(topology.ackFloors, jsm, createLogger('test-floors', 'silent')),
     close: async () => {
       await nc.drain();
       await nats.cleanup();
