@@ -8,7 +8,7 @@ import { pack, unpack, type TenantId } from '../model/index.ts';
 import { STREAM_DRIVERS, driverPartitionFilter, outSubject } from '../nats/subjects.ts';
 import { driversConsumerName, engineConsumerLimits } from '../nats/topology.ts';
 import { yieldIfDue } from '../scheduling/turn-budget.ts';
-import { rewindConsumer } from '../shard/rewind-consumer.ts';
+import { ConsumerEndedError, partitionConsumeOptions, rewindConsumer } from '../shard/rewind-consumer.ts';
 import { DeliveryOrder } from '../shard/delivery-order.ts';
 import { DriverSampleSchema, driverToken, type DriverSample } from './driver-sample.ts';
 
@@ -79,13 +79,14 @@ export class DriverRunner {
       try {
         await rewindConsumer(this.jsm, STREAM_DRIVERS, driversConsumerName(this.partition), driverPartitionFilter(this.partition), engineConsumerLimits(this.snapshotEveryMs), this.order, this.ackFloors);
         const consumer = await this.js.consumers.get(STREAM_DRIVERS, driversConsumerName(this.partition));
-        const messages = await consumer.consume({ max_messages: 256 });
+        const messages = await consumer.consume(partitionConsumeOptions(256));
         this.messages = messages;
         for await (const m of messages) {
           if (this.stopping) break;
           await this.handle(m);
           await yieldIfDue();
         }
+        if (!this.stopping) throw new ConsumerEndedError(driversConsumerName(this.partition));
       } catch (err) {
         if (this.stopping) return;
         this.log.warn({ partition: this.partition, err: String((err as Error).message ?? err) }, 'driver partition interrupted; resuming from its ack floor');

@@ -25,7 +25,7 @@ import { STREAM_IN, deadLetterSubject, driverSubject, inPartitionFilter, outSubj
 import { engineConsumerLimits, engineConsumerName } from '../nats/topology.ts';
 import { yieldIfDue } from '../scheduling/turn-budget.ts';
 import { PartitionHearing } from './partition-hearing.ts';
-import { rewindConsumer } from './rewind-consumer.ts';
+import { ConsumerEndedError, partitionConsumeOptions, rewindConsumer } from './rewind-consumer.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 import { earliestTick, tickDue } from './tick-due.ts';
 import { DeliveryOrder } from './delivery-order.ts';
@@ -268,7 +268,7 @@ export class PartitionRunner {
       try {
         await this.rewind();
         const consumer = await this.js.consumers.get(STREAM_IN, engineConsumerName(this.opts.partition));
-        const messages = await consumer.consume({ max_messages: this.opts.batch });
+        const messages = await consumer.consume(partitionConsumeOptions(this.opts.batch));
         this.messages = messages;
         for await (const m of messages) {
           if (this.stopping) break;
@@ -277,6 +277,7 @@ export class PartitionRunner {
           // A buffered pull continues on microtasks: give the thread's other work (urgent lane, queries) its turn.
           await yieldIfDue();
         }
+        if (!this.stopping && !this.interrupted()) this.failure = new ConsumerEndedError(engineConsumerName(this.opts.partition));
         await this.settle();
         if (this.failure) {
           const err = this.failure;

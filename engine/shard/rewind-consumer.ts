@@ -51,3 +51,18 @@ export async function rewindConsumer(
     mem_storage: true,
   });
 }
+
+/**
+ * How a partition's runner reads its consumer: a consumer that is gone (a
+ * nats-server restart forgets these) ends the deliveries at once, instead of
+ * the client waiting for someone to create it again, and the runner rewinds.
+ */
+export const partitionConsumeOptions = (maxMessages: number) => ({ max_messages: maxMessages, abort_on_missing_resource: true });
+
+/** A partition's deliveries ended while its runner was not stopping: the consumer was deleted, or forgotten by a nats-server restart. */
+export class ConsumerEndedError extends Error {
+  override readonly name = 'ConsumerEndedError';
+  constructor(readonly consumer: string) {
+    super(`consumer ${consumer} stopped delivering (deleted, or forgotten by a nats-server restart); the partition resumes from its ack floor`);
+  }
+}

@@ -5,7 +5,7 @@ import type { AckFloors } from '../nats/ack-floors.ts';
 import { TelemetryRecordSchema, pack, unpack } from '../model/index.ts';
 import { STREAM_URGENT, outSubject, urgentPartitionFilter } from '../nats/subjects.ts';
 import { CONSUMER_LIMITS, urgentConsumerName } from '../nats/topology.ts';
-import { rewindConsumer } from './rewind-consumer.ts';
+import { ConsumerEndedError, partitionConsumeOptions, rewindConsumer } from './rewind-consumer.ts';
 import { DeliveryOrder } from './delivery-order.ts';
 
 /**
@@ -42,7 +42,7 @@ export class UrgentRunner {
       try {
         await rewindConsumer(this.jsm, STREAM_URGENT, urgentConsumerName(this.partition), urgentPartitionFilter(this.partition), CONSUMER_LIMITS.engine, this.order, this.ackFloors);
         const consumer = await this.js.consumers.get(STREAM_URGENT, urgentConsumerName(this.partition));
-        const messages = await consumer.consume({ max_messages: 64 });
+        const messages = await consumer.consume(partitionConsumeOptions(64));
         this.messages = messages;
         for await (const m of messages) {
           if (this.stopping) break;
@@ -65,6 +65,7 @@ export class UrgentRunner {
           m.ack();
           this.ackFloors.record(STREAM_URGENT, urgentConsumerName(this.partition), m.seq);
         }
+        if (!this.stopping) throw new ConsumerEndedError(urgentConsumerName(this.partition));
       } catch (err) {
         if (this.stopping) return;
         this.log.warn({ partition: this.partition, err: String((err as Error).message ?? err) }, 'urgent lane interrupted; resuming');
