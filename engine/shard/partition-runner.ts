@@ -160,7 +160,7 @@ class ActorFailure extends Error {
   }
 }
 
-/** The partition's connection: its JetStream client and manager are made from it. */
+/** What a partition reaches NATS through: the connection (acknowledgements), its JetStream client and manager, and where its ack floor is kept. */
 export interface PartitionNats {
   nc: NatsConnection;
   js: JetStreamClient;
