@@ -3,7 +3,8 @@ import type { KV } from '@nats-io/kv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../log.ts';
 import { DEFAULT_TENANT, pack, unpack, type DeviceId } from '../model/index.ts';
-import { driverSubject } from '../nats/subjects.ts';
+import { STREAM_DRIVERS, driverSubject } from '../nats/subjects.ts';
+import { driversConsumerName } from '../nats/topology.ts';
 import { startTestTopology, type TestTopology } from '../testing/nats-server.ts';
 import { until } from '../testing/until.ts';
 import { DriverRunner } from './driver-runner.ts';
@@ -40,7 +41,7 @@ describe('driver runner', () => {
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
-    const r = new DriverRunner(js, jsm, t.ackFloors, slowKv, log, 0);
+    const r = new DriverRunner(t, slowKv, log, 0);
     r.start();
     const t0 = 1_764_200_000_000;
     await publish(sample(1, t0, 'driving'));
@@ -49,7 +50,7 @@ describe('driver runner', () => {
     let release!: () => void;
     hold = new Promise((resolve) => (release = resolve));
     const first = r.flush();
-    await publish(sample(2, t0 + 60_000, 'rest'));
+    const second = await publish(sample(2, t0 + 60_000, 'rest'));
     await until(() => r.stats.samples === 2, 10_000, 20);
     release();
     await first;
@@ -58,6 +59,12 @@ describe('driver runner', () => {
 
     const stored = unpack((await drivers.get(`${DEFAULT_TENANT}.${driverToken('card-7')}`))!.value) as { lastTime: number };
     expect(stored.lastTime).toBe(t0 + 60_000);
+    // Both acknowledged by one cumulative ack, and the floor recorded for a nats-server restart.
+    await until(async () => {
+      const info = await jsm.consumers.info(STREAM_DRIVERS, driversConsumerName(0));
+      return info.num_ack_pending === 0 && info.ack_floor.stream_seq === second.seq;
+    });
+    await until(async () => (await t.ackFloors.floorOf(STREAM_DRIVERS, driversConsumerName(0))) === second.seq);
     await r.stop();
   });
 });

@@ -3,7 +3,10 @@ import type { KV } from '@nats-io/kv';
 import { ActivityLog, evaluate, infringementKey, newInfringements, type ActivityLogSnapshot, type DrivingTimeCounters } from '../../actors/driving-time/index.ts';
 import { derivedEventId, type DerivedEvent } from '../../actors/derived-event.ts';
 import type { Logger } from '../log.ts';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { AckFloors } from '../nats/ack-floors.ts';
+import { ackSubjectOf, acknowledge, type AckSubject } from '../nats/delivery-ack.ts';
+import type { PartitionNats } from '../nats/partition-nats.ts';
 import { pack, unpack, type TenantId } from '../model/index.ts';
 import { STREAM_DRIVERS, driverPartitionFilter, outSubject } from '../nats/subjects.ts';
 import { driversConsumerName, engineConsumerLimits } from '../nats/topology.ts';
@@ -46,7 +49,12 @@ const SNAPSHOT_SLICE = 16;
 
 export class DriverRunner {
   private drivers = new Map<string, LiveDriver>();
-  private pending: JsMsg[] = [];
+  /**
+   * The newest sample handled and not yet acknowledged: acknowledgement is
+   * cumulative, so it stands for every one before it. Its ack subject only,
+   * not the message (delivery-ack.ts).
+   */
+  private pending: { seq: number; ack: AckSubject } | undefined;
   private stopping = false;
   private messages: { stop?: () => void } | undefined;
   private loop: Promise<void> | undefined;
@@ -54,17 +62,22 @@ export class DriverRunner {
   readonly stats = { drivers: 0, samples: 0, infringements: 0 };
   private readonly order = new DeliveryOrder(() => driversConsumerName(this.partition));
 
+  private readonly nc: NatsConnection;
+  private readonly js: JetStreamClient;
+  private readonly jsm: JetStreamManager;
+  private readonly ackFloors: AckFloors;
+
   constructor(
-    private readonly js: JetStreamClient,
-    private readonly jsm: JetStreamManager,
-    private readonly ackFloors: AckFloors,
+    nats: PartitionNats,
     private readonly kv: KV,
     private readonly log: Logger,
     private readonly partition: number,
     private readonly now: () => number = Date.now,
     /** The shard's snapshot interval: ack_wait must outlast it (engineConsumerLimits). */
     private readonly snapshotEveryMs = 0,
-  ) {}
+  ) {
+    ({ nc: this.nc, js: this.js, jsm: this.jsm, ackFloors: this.ackFloors } = nats);
+  }
 
   start(): void {
     this.loop = this.run();
@@ -92,7 +105,7 @@ export class DriverRunner {
         this.log.warn({ partition: this.partition, err: String((err as Error).message ?? err) }, 'driver partition interrupted; resuming from its ack floor');
         await this.flushing;
         this.drivers.clear();
-        this.pending = [];
+        this.pending = undefined;
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
@@ -125,12 +138,12 @@ export class DriverRunner {
       sample = r.data;
     } catch (err) {
       this.log.error({ subject: m.subject, seq: m.seq, err: String(err) }, 'unreadable driver sample skipped');
-      this.pending.push(m);
+      this.pending = { seq: m.seq, ack: ackSubjectOf(m) };
       return;
     }
     const d = await this.load(sample.tenantId, sample.driverId);
     if (m.seq <= d.seq) {
-      this.pending.push(m);
+      this.pending = { seq: m.seq, ack: ackSubjectOf(m) };
       return;
     }
     // New = present now, absent at the newest time known before this sample. Both
@@ -156,14 +169,14 @@ export class DriverRunner {
     d.seq = m.seq;
     d.deviceId = sample.deviceId;
     d.dirty = true;
-    this.pending.push(m);
+    this.pending = { seq: m.seq, ack: ackSubjectOf(m) };
     this.stats.samples++;
   }
 
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
-      const acks = this.pending;
-      this.pending = [];
+      const newest = this.pending;
+      this.pending = undefined;
       const dirty = [...this.drivers].filter(([, d]) => d.dirty);
       let failed = false;
       const puts: Promise<void>[] = [];
@@ -186,13 +199,13 @@ export class DriverRunner {
       }
       await Promise.all(puts);
       if (failed) {
-        this.pending = acks.concat(this.pending);
+        // A sample handled meanwhile is newer and stands for this one too.
+        this.pending ??= newest;
         return;
       }
       // Cumulative (rewind-consumer.ts): the newest acknowledges every sample before it.
-      const newest = acks.at(-1);
       if (newest) {
-        newest.ack();
+        acknowledge(this.nc, newest.ack);
         this.ackFloors.record(STREAM_DRIVERS, driversConsumerName(this.partition), newest.seq);
       }
     });

@@ -20,6 +20,7 @@ import {
   type TenantId,
 } from '../model/index.ts';
 import type { AckFloors } from '../nats/ack-floors.ts';
+import type { PartitionNats } from '../nats/partition-nats.ts';
 import { ackSubjectOf, acknowledge, type AckSubject } from '../nats/delivery-ack.ts';
 import { STREAM_IN, deadLetterSubject, driverSubject, inPartitionFilter, outSubject, parsePartitionedSubject } from '../nats/subjects.ts';
 import { engineConsumerLimits, engineConsumerName } from '../nats/topology.ts';
@@ -158,15 +159,6 @@ class ActorFailure extends Error {
   ) {
     super(String((cause as Error)?.message ?? cause), { cause });
   }
-}
-
-/** What a partition reaches NATS through: the connection (acknowledgements), its JetStream client and manager, and where its ack floor is kept. */
-export interface PartitionNats {
-  nc: NatsConnection;
-  js: JetStreamClient;
-  jsm: JetStreamManager;
-  /** Where the partition's ack floor is recorded after each flush (a nats-server restart forgets the consumer). */
-  ackFloors: AckFloors;
 }
 
 export class PartitionRunner {

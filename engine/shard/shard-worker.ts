@@ -77,7 +77,7 @@ void (async () => {
 // The shard also owns the same-numbered partitions of the driver lane.
 const driverRunners = new Map<number, DriverRunner>();
 for (const p of data.partitions) {
-  const r = new DriverRunner(js, jsm, ackFloors, driverBucket, log, p, Date.now, data.snapshotEveryMs);
+  const r = new DriverRunner({ nc, js, jsm, ackFloors }, driverBucket, log, p, Date.now, data.snapshotEveryMs);
   driverRunners.set(p, r);
   r.start();
 }
