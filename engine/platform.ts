@@ -56,7 +56,9 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
     let managedNats: ManagedNats | undefined;
     let natsUrl = config.natsUrl;
     if (!natsUrl) {
-      managedNats = await startManagedNats({ dataDir: config.dataDir, port: config.natsPort, sync: config.natsSync, procs: config.natsProcs, log });
+      managedNats = await startManagedNats({
+        dataDir: config.dataDir, port: config.natsPort, sync: config.natsSync, procs: config.natsProcs, monitorPort: config.natsMonitorPort, profPort: config.natsProfPort, log,
+      });
       stops.push(() => managedNats!.stop());
       natsUrl = managedNats.url;
     }

@@ -4,6 +4,8 @@ import { UsageError, platformSettings } from './args.ts';
 describe('--platform-env', () => {
   it('passes platform settings through as given', () => {
     expect(platformSettings(['FLEET_REPLAY_HOLD_PACKETS=0', 'FLEET_INGEST_LINGER_MS=5'])).toEqual({ FLEET_REPLAY_HOLD_PACKETS: '0', FLEET_INGEST_LINGER_MS: '5' });
+    // nats-server's monitoring and profiling ports are the user's to choose (bench/README.md); the devices' are the harness's.
+    expect(platformSettings(['FLEET_NATS_MONITOR_PORT=18222', 'FLEET_NATS_PROF_PORT=18223'])).toEqual({ FLEET_NATS_MONITOR_PORT: '18222', FLEET_NATS_PROF_PORT: '18223' });
   });
 
   it('refuses what is not a FLEET_ setting and what the harness owns, saying which', () => {

@@ -13,6 +13,10 @@ describe('config from the environment', () => {
     expect(c.natsProcs).toBe(defaultNatsProcs(os.availableParallelism()));
     expect(loadConfig({ FLEET_NATS_PROCS: '3' }).natsProcs).toBe(3);
     expect(() => loadConfig({ FLEET_NATS_PROCS: '0' })).toThrow(/FLEET_NATS_PROCS/);
+    expect(loadConfig({}).natsMonitorPort).toBeUndefined();
+    expect(loadConfig({ FLEET_NATS_MONITOR_PORT: '8222', FLEET_NATS_PROF_PORT: '65432' })).toMatchObject({ natsMonitorPort: 8222, natsProfPort: 65432 });
+    expect(() => loadConfig({ FLEET_NATS_MONITOR_PORT: 'eighty' })).toThrow(/FLEET_NATS_MONITOR_PORT/);
+    expect(() => loadConfig({ FLEET_NATS_PROF_PORT: '70000' })).toThrow(/FLEET_NATS_PROF_PORT/);
   });
 
   it('gives nats-server half the cores, but at least two Go processors on a machine with two cores or more', () => {

@@ -49,6 +49,8 @@ export const EnvSchema = z.object({
   FLEET_NATS_PORT: port(4222),
   FLEET_NATS_SYNC: z.enum(['always', 'default']).default('always'),
   FLEET_NATS_PROCS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1024).optional(),
+  FLEET_NATS_MONITOR_PORT: z.coerce.number({ message: 'must be a port number' }).int().min(1).max(65535).optional(),
+  FLEET_NATS_PROF_PORT: z.coerce.number({ message: 'must be a port number' }).int().min(1).max(65535).optional(),
   FLEET_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   FLEET_SQL_MAX_ROWS: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
   FLEET_SQL_MAX_SECONDS: z.coerce.number().min(1).max(3600).default(30),
@@ -121,6 +123,10 @@ export interface FleetConfig {
    * half the machine by default, the rest is the platform's.
    */
   natsProcs: number;
+  /** The managed nats-server's monitoring endpoint (/varz, /jsz, /connz) on 127.0.0.1; none when unset. */
+  natsMonitorPort: number | undefined;
+  /** Its Go profiling endpoint (/debug/pprof/profile) on 127.0.0.1; none when unset. */
+  natsProfPort: number | undefined;
   logLevel: Env['FLEET_LOG_LEVEL'];
   sqlMaxRows: number;
   sqlMaxSeconds: number;
@@ -188,6 +194,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetConfig {
     natsPort: e.FLEET_NATS_PORT,
     natsSync: e.FLEET_NATS_SYNC,
     natsProcs: e.FLEET_NATS_PROCS ?? defaultNatsProcs(),
+    natsMonitorPort: e.FLEET_NATS_MONITOR_PORT,
+    natsProfPort: e.FLEET_NATS_PROF_PORT,
     logLevel: e.FLEET_LOG_LEVEL,
     sqlMaxRows: e.FLEET_SQL_MAX_ROWS,
     sqlMaxSeconds: e.FLEET_SQL_MAX_SECONDS,

@@ -34,4 +34,20 @@ describe('managed nats-server', () => {
     nats = await startManagedNats({ dataDir: dir, port: await freePort(), sync: 'default', log });
     expect(serverEnvironment(nats.storeDir).get('GOMAXPROCS')).toBe(process.env['GOMAXPROCS']);
   });
+
+  it('serves its monitoring and profiling endpoints on 127.0.0.1 when given ports, and none by default', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetline-managed-'));
+    const log = createLogger('test', 'silent');
+    const [monitorPort, profPort] = [await freePort(), await freePort()];
+    nats = await startManagedNats({ dataDir: dir, port: await freePort(), sync: 'default', monitorPort, profPort, log });
+    const varz = (await (await fetch(`http://127.0.0.1:${monitorPort}/varz`)).json()) as { server_id?: string; jetstream?: unknown };
+    expect(varz.server_id).toBeTruthy();
+    expect(varz.jetstream).toBeTruthy();
+    expect((await fetch(`http://127.0.0.1:${profPort}/debug/pprof/`)).status).toBe(200);
+    await nats.stop();
+
+    nats = await startManagedNats({ dataDir: dir, port: await freePort(), sync: 'default', log });
+    const conf = fs.readFileSync(path.join(nats.storeDir, 'nats-server.conf'), 'utf8');
+    expect(conf).not.toMatch(/http|prof_port/);
+  });
 });

@@ -124,6 +124,13 @@ export async function startManagedNats(opts: {
    * engine/config says how many and why).
    */
   procs?: number;
+  /**
+   * Its monitoring (/varz, /jsz...) and Go profiling (/debug/pprof) endpoints,
+   * on 127.0.0.1 only: what an operator or the bench reads to see where
+   * nats-server's time goes (bench/README.md).
+   */
+  monitorPort?: number | undefined;
+  profPort?: number | undefined;
   log: Logger;
 }): Promise<ManagedNats> {
   const bin = findNatsServer() ?? installWithApt(opts.log);
@@ -147,6 +154,8 @@ export async function startManagedNats(opts: {
     `pid_file: ${JSON.stringify(pidFile)}`,
     `log_file: ${JSON.stringify(logFile)}`,
     `max_payload: 8MB`,
+    ...(opts.monitorPort ? [`http: "127.0.0.1:${opts.monitorPort}"`] : []),
+    ...(opts.profPort ? [`prof_port: ${opts.profPort}`] : []),
     `jetstream {`,
     `  store_dir: ${JSON.stringify(storeDir)}`,
     ...(syncAlways ? ['  sync_interval: always'] : []),
@@ -195,7 +204,7 @@ export async function startManagedNats(opts: {
   };
   await launch();
   const url = `nats://127.0.0.1:${opts.port}`;
-  opts.log.info({ url, version, storeDir, syncAlways, procs: opts.procs ?? 'all' }, 'managed nats-server started');
+  opts.log.info({ url, version, storeDir, syncAlways, procs: opts.procs ?? 'all', monitorPort: opts.monitorPort, profPort: opts.profPort }, 'managed nats-server started');
   return {
     url,
     version,
