@@ -15,46 +15,46 @@ import { pack, unpack } from '../model/index.ts';
  * server's memory (`mem_storage`), and a nats-server restart forgets them:
  * without a floor of our own, the rewind would start the partition over from
  * the first record of the stream (7 days). Each runner records its floor
- * after a flush acknowledges; the rewind starts after the higher of this and
- * the server's. A floor lags the server's by at most one flush: the records
+ * after it acknowledges; the rewind starts after the higher of this and the
+ * server's. A floor lags the server's by at most one flush: the records
  * between are replayed and skipped by their actors' snapshot positions.
  *
- * A floor belongs to one incarnation of its stream (its creation time): a
- * stream deleted and made again numbers from 1, and an old floor would skip
- * its first records.
+ * A floor belongs to one incarnation of its stream: a stream made again
+ * numbers from 1. The topology forgets a stream's floors when it creates the
+ * stream (topology.ts), and a floor past the stream's last message is not
+ * believed. (The stream's creation time cannot tell incarnations apart:
+ * nats-server 2.9-2.11 reset it on the first config update after a restart,
+ * which the topology makes at every start.)
  */
 export class AckFloors {
-  /** Per key: the newest floor asked for while a write was in flight (written next), and whether one is in flight. */
-  private readonly writes = new Map<string, { next: number; busy: boolean }>();
-  private readonly created = new Map<string, string>();
+  /** Per key: the newest floor asked for, and the write carrying it (one in flight per key). */
+  private readonly writes = new Map<string, { next: number; writing: Promise<void> | undefined; retry: NodeJS.Timeout | undefined }>();
+  private stopped = false;
 
   constructor(
     private readonly kv: KV,
     private readonly jsm: JetStreamManager,
     private readonly log: Logger,
+    /** How long a failed write waits before it is tried again. */
+    private readonly retryAfterMs = 1000,
   ) {}
 
-  private static key(stream: string, consumer: string): string {
+  static key(stream: string, consumer: string): string {
     return `${stream}.${consumer}`;
   }
 
-  private async streamCreated(stream: string): Promise<string> {
-    const known = this.created.get(stream);
-    if (known) return known;
-    const created = (await this.jsm.streams.info(stream)).created;
-    this.created.set(stream, created);
-    return created;
-  }
-
-  /** The recorded floor (a stream sequence; 0: none, or one of an earlier incarnation of the stream). */
+  /** The recorded floor (a stream sequence; 0: none, or one the stream cannot have). */
   async floorOf(stream: string, consumer: string): Promise<number> {
-    // Asked at every rewind: the stream may have been made again since it was last read.
-    this.created.delete(stream);
-    const [created, e] = await Promise.all([this.streamCreated(stream), this.kv.get(AckFloors.key(stream, consumer))]);
+    const key = AckFloors.key(stream, consumer);
+    const [info, e] = await Promise.all([this.jsm.streams.info(stream), this.kv.get(key)]);
     if (!e || e.operation !== 'PUT' || e.value.length === 0) return 0;
-    const v = unpack(e.value) as { seq?: unknown; streamCreated?: unknown };
-    if (typeof v.seq !== 'number' || v.streamCreated !== created) {
-      if (typeof v.seq === 'number') this.log.warn({ stream, consumer, floor: v.seq }, 'ack floor recorded for an earlier incarnation of the stream: ignored');
+    const v = unpack(e.value) as { seq?: unknown };
+    if (typeof v.seq !== 'number' || !Number.isSafeInteger(v.seq) || v.seq < 0) return 0;
+    if (v.seq > info.state.last_seq) {
+      this.log.warn({ stream, consumer, floor: v.seq, lastSeq: info.state.last_seq }, 'ack floor past the last message of the stream (made again?): ignored');
+      // What this process still meant to write is of the same past.
+      const w = this.writes.get(key);
+      if (w) w.next = 0;
       return 0;
     }
     return v.seq;
@@ -63,39 +63,63 @@ export class AckFloors {
   /**
    * Every message of `consumer` up to stream sequence `seq` is acknowledged
    * (and inside what its runner persisted). Not awaited by the runner: one
-   * write per consumer is in flight at a time, and the newest asked for meanwhile
-   * goes next. A failed write is logged; the next flush writes a newer floor.
+   * write per consumer is in flight at a time, the newest floor asked for
+   * meanwhile goes next, and a failed write is tried again until it lands or
+   * the floors are stopped.
    */
   record(stream: string, consumer: string, seq: number): void {
     const key = AckFloors.key(stream, consumer);
     let w = this.writes.get(key);
-    if (!w) this.writes.set(key, (w = { next: 0, busy: false }));
+    if (!w) this.writes.set(key, (w = { next: 0, writing: undefined, retry: undefined }));
     w.next = Math.max(w.next, seq);
-    if (w.busy) return;
-    void this.drain(stream, key, w);
+    if (!w.writing && !w.retry) w.writing = this.drain(key, w);
   }
 
-  private async drain(stream: string, key: string, w: { next: number; busy: boolean }): Promise<void> {
-    w.busy = true;
+  private async drain(key: string, w: { next: number; writing: Promise<void> | undefined; retry: NodeJS.Timeout | undefined }): Promise<void> {
+    let written = 0;
     try {
-      let written = 0;
-      while (w.next > written) {
+      while (w.next > written && !this.stopped) {
         const seq = w.next;
-        try {
-          await this.kv.put(key, pack({ seq, streamCreated: await this.streamCreated(stream) }));
-          written = seq;
-        } catch (err) {
-          this.log.warn({ key, seq, err: String((err as Error).message ?? err) }, 'ack floor not recorded; the next flush records a newer one');
-          return;
-        }
+        await this.kv.put(key, pack({ seq }));
+        written = seq;
+      }
+    } catch (err) {
+      if (!this.stopped) {
+        this.log.warn({ key, seq: w.next, retryInMs: this.retryAfterMs, err: String((err as Error).message ?? err) }, 'ack floor not recorded; trying again');
+        w.retry = setTimeout(() => {
+          w.retry = undefined;
+          if (!w.writing && !this.stopped) w.writing = this.drain(key, w);
+        }, this.retryAfterMs);
+        w.retry.unref();
       }
     } finally {
-      w.busy = false;
+      w.writing = undefined;
     }
   }
 
-  /** Resolves once no write is in flight (tests, and a stopping runner). */
-  async settled(): Promise<void> {
-    while ([...this.writes.values()].some((w) => w.busy)) await new Promise((r) => setTimeout(r, 5));
+  /** Waits (at most `ms`) for the writes in flight: a stopping runner's last floor should land before its connection drains. */
+  async settled(ms = 2000): Promise<void> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const writing = [...this.writes.values()].map((w) => w.writing).filter((p): p is Promise<void> => p !== undefined);
+      if (writing.length === 0) return;
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      await Promise.race([Promise.all(writing), new Promise((r) => setTimeout(r, left))]);
+    }
+  }
+
+  /** No more writes or retries (the worker is stopping). */
+  stop(): void {
+    this.stopped = true;
+    for (const w of this.writes.values()) if (w.retry) clearTimeout(w.retry);
+  }
+
+  /** Forgets every floor of `stream`: the topology made it anew, and its sequences start again at 1. */
+  static async forgetStream(kv: KV, stream: string): Promise<number> {
+    const keys: string[] = [];
+    for await (const k of await kv.keys(`${stream}.>`)) keys.push(k);
+    for (const k of keys) await kv.delete(k);
+    return keys.length;
   }
 }

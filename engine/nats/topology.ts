@@ -11,6 +11,7 @@ import {
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
+import { AckFloors } from './ack-floors.ts';
 import { BUCKET_ACK_FLOORS, BUCKET_DRIVERS, BUCKET_GEOFENCES, BUCKET_REGISTRY, BUCKET_SNAPSHOTS, STREAM_DEAD_LETTERS, STREAM_DRIVERS, STREAM_EVENTS, STREAM_IN, STREAM_URGENT } from './subjects.ts';
 
 /**
@@ -50,7 +51,8 @@ export class TopologyError extends Error {
   override readonly name = 'TopologyError';
 }
 
-async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string; subjects: string[] }): Promise<void> {
+/** Creates the stream, or brings an existing one to this config; true when it was created. */
+async function ensureStreamOnce(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string; subjects: string[] }): Promise<boolean> {
   try {
     const info = await jsm.streams.info(cfg.name);
     const { description } = info.config;
@@ -61,10 +63,12 @@ async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & 
       );
     }
     await jsm.streams.update(cfg.name, { ...info.config, ...cfg });
+    return false;
   } catch (err) {
     if (err instanceof TopologyError) throw err;
     if (!/stream not found/i.test(String((err as Error).message))) throw err;
     await jsm.streams.add(cfg);
+    return true;
   }
 }
 
@@ -87,7 +91,11 @@ export interface Topology {
 }
 
 export async function ensureTopology(nc: NatsConnection, jsm: JetStreamManager, partitions: number): Promise<Topology> {
-  await ensureStream(jsm, {
+  const created: string[] = [];
+  const ensureStream = async (cfg: Parameters<typeof ensureStreamOnce>[1]) => {
+    if (await ensureStreamOnce(jsm, cfg)) created.push(cfg.name);
+  };
+  await ensureStream({
     name: STREAM_IN,
     description: `Fleetline normalized device records; partitions=${partitions}`,
     subjects: ['fleet.in.>'],
@@ -97,7 +105,7 @@ export async function ensureTopology(nc: NatsConnection, jsm: JetStreamManager, 
     max_age: 7 * DAY_NS,
     duplicate_window: DUPLICATE_WINDOW_MS * NS,
   });
-  await ensureStream(jsm, {
+  await ensureStream({
     name: STREAM_EVENTS,
     description: 'Fleetline derived events, retained for replay by integrators',
     subjects: ['fleet.out.>'],
@@ -106,7 +114,7 @@ export async function ensureTopology(nc: NatsConnection, jsm: JetStreamManager, 
     max_age: 30 * DAY_NS,
     duplicate_window: DUPLICATE_WINDOW_MS * NS,
   });
-  await ensureStream(jsm, {
+  await ensureStream({
     name: STREAM_URGENT,
     description: `Fleetline urgent lane (critical records); partitions=${partitions}`,
     subjects: ['fleet.urgent.>'],
@@ -115,7 +123,7 @@ export async function ensureTopology(nc: NatsConnection, jsm: JetStreamManager, 
     max_age: DAY_NS,
     duplicate_window: DUPLICATE_WINDOW_MS * NS,
   });
-  await ensureStream(jsm, {
+  await ensureStream({
     name: STREAM_DRIVERS,
     description: `Fleetline driver activity samples; partitions=${partitions}`,
     subjects: ['fleet.driver.>'],
@@ -124,7 +132,7 @@ export async function ensureTopology(nc: NatsConnection, jsm: JetStreamManager, 
     max_age: 7 * DAY_NS,
     duplicate_window: DUPLICATE_WINDOW_MS * NS,
   });
-  await ensureStream(jsm, {
+  await ensureStream({
     name: STREAM_DEAD_LETTERS,
     description: 'Fleetline records that kept failing, with the error',
     subjects: ['fleet.dlq.>'],
@@ -157,5 +165,7 @@ export async function ensureTopology(nc: NatsConnection, jsm: JetStreamManager, 
   const drivers = await kvm.create(BUCKET_DRIVERS, { history: 1, storage: StorageType.File });
   const geofences = await kvm.create(BUCKET_GEOFENCES, { history: 5, storage: StorageType.File });
   const ackFloors = await kvm.create(BUCKET_ACK_FLOORS, { history: 1, storage: StorageType.File });
+  // A stream made anew numbers from 1: floors of its earlier incarnation would skip its first records.
+  for (const stream of created) await AckFloors.forgetStream(ackFloors, stream);
   return { registry, snapshots, drivers, geofences, ackFloors };
 }

@@ -183,6 +183,8 @@ export class PartitionRunner {
   /** Positions sent to the dead-letter subject: skipped on every replay. */
   private readonly poisoned = new Set<number>();
   private stopping = false;
+  /** dropAll is forgetting this run: nothing may be written or acknowledged meanwhile. */
+  private dropping = false;
   private restartRequested: ActorFailure | undefined;
   private messages: AsyncIterable<JsMsg> & { stop?: () => void; close?: () => Promise<void | Error> } | undefined;
   private loop: Promise<void> | undefined;
@@ -287,7 +289,7 @@ export class PartitionRunner {
   }
 
   private interrupted(): boolean {
-    return this.failure !== undefined || this.restartRequested !== undefined;
+    return this.failure !== undefined || this.restartRequested !== undefined || this.dropping;
   }
 
   /**
@@ -379,6 +381,17 @@ export class PartitionRunner {
 
   /** Forget everything unacknowledged; the rewind brings it back in order. */
   private async dropAll(): Promise<void> {
+    // The run's failure is cleared before this is called: until the actors are gone, a flush must not
+    // write them (one whose derived event was never published would be saved past its record).
+    this.dropping = true;
+    try {
+      await this.forgetAll();
+    } finally {
+      this.dropping = false;
+    }
+  }
+
+  private async forgetAll(): Promise<void> {
     this.messages?.stop?.();
     await this.settle();
     await this.flushing;
@@ -647,7 +660,7 @@ export class PartitionRunner {
   /** Snapshot, acknowledge, passivate idle actors. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
-      if (this.restartRequested) return;
+      if (this.interrupted()) return;
       await this.saveThenAck();
       const now = this.now();
       for (const [key, la] of this.actors) {

@@ -158,6 +158,9 @@ parentPort?.on('message', (m: ToWorker) => {
     for (const s of subs) s.unsubscribe();
     settings.stop();
     await Promise.all([...runners.values(), ...driverRunners.values()].map((r) => r.stop()));
+    // The final flushes' floors, before the connection drains (a nats-server restart later resumes from them).
+    await ackFloors.settled();
+    ackFloors.stop();
     pushLiveViews(nc, liveSource, runners.values());
     post({ type: 'stats', stats: stats() });
     await nc.drain().catch(() => undefined);

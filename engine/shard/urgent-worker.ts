@@ -45,6 +45,8 @@ parentPort?.on('message', (m: { type: string }) => {
   void (async () => {
     clearInterval(timer);
     await Promise.all(runners.map((r) => r.stop()));
+    await ackFloors.settled();
+    ackFloors.stop();
     report();
     await nc.drain().catch(() => undefined);
     post({ type: 'stopped' });
