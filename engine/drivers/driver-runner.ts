@@ -1,9 +1,9 @@
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { ActivityLog, evaluate, infringementKey, newInfringements, type ActivityLogSnapshot, type DrivingTimeCounters } from '../../actors/driving-time/index.ts';
 import { derivedEventId, type DerivedEvent } from '../../actors/derived-event.ts';
 import type { Logger } from '../log.ts';
-import type { NatsConnection } from '@nats-io/transport-node';
 import type { AckFloors } from '../nats/ack-floors.ts';
 import { ackSubjectOf, acknowledge, type AckSubject } from '../nats/delivery-ack.ts';
 import type { PartitionNats } from '../nats/partition-nats.ts';
@@ -131,6 +131,7 @@ export class DriverRunner {
   private async handle(m: JsMsg): Promise<void> {
     // A lost delivery ends the run (delivery-order.ts): nothing after it is acknowledged.
     this.order.check(m);
+    const handled = { seq: m.seq, ack: ackSubjectOf(m) };
     let sample: DriverSample;
     try {
       const r = DriverSampleSchema.safeParse(unpack(m.data));
@@ -138,12 +139,12 @@ export class DriverRunner {
       sample = r.data;
     } catch (err) {
       this.log.error({ subject: m.subject, seq: m.seq, err: String(err) }, 'unreadable driver sample skipped');
-      this.pending = { seq: m.seq, ack: ackSubjectOf(m) };
+      this.pending = handled;
       return;
     }
     const d = await this.load(sample.tenantId, sample.driverId);
     if (m.seq <= d.seq) {
-      this.pending = { seq: m.seq, ack: ackSubjectOf(m) };
+      this.pending = handled;
       return;
     }
     // New = present now, absent at the newest time known before this sample. Both
@@ -169,7 +170,7 @@ export class DriverRunner {
     d.seq = m.seq;
     d.deviceId = sample.deviceId;
     d.dirty = true;
-    this.pending = { seq: m.seq, ack: ackSubjectOf(m) };
+    this.pending = handled;
     this.stats.samples++;
   }
 
