@@ -3,7 +3,7 @@ import { createLogger } from '../log.ts';
 import { DEFAULT_TENANT, pack, type DeviceId, type TelemetryRecord } from '../model/index.ts';
 import { PartitionRunner } from '../shard/partition-runner.ts';
 import { SnapshotStore } from '../shard/snapshot-store.ts';
-import { startTestTopology, type TestTopology } from '../testing/nats-server.ts';
+import { restartLikeThePlatform, startTestTopology, type TestTopology } from '../testing/nats-server.ts';
 import { until } from '../testing/until.ts';
 import { AckFloors } from './ack-floors.ts';
 import { STREAM_IN, STREAM_URGENT, inSubject } from './subjects.ts';
@@ -29,14 +29,6 @@ function rec(device: string): TelemetryRecord {
     id: `f-${device}-${n}`, tenantId: DEFAULT_TENANT, deviceId: device as DeviceId, protocol: 'osmand',
     deviceTime: 1_764_000_000_000 + n * 1000, receivedAt: Date.now(), priority: 'normal', position: { lat: n, lon: 5, speedKmh: 10 },
   };
-}
-/** A nats-server restart as the platform lives it: the server comes back, then the topology is ensured again. */
-async function restartNats(): Promise<void> {
-  await t.nats.stop();
-  await t.nats.start();
-  await until(async () => (await t.jsm.streams.info(STREAM_IN).then(() => true, () => false)));
-  await new Promise((r) => setTimeout(r, 1100)); // creation times a second apart, as restarts are
-  await ensureTopology(t.nc, t.jsm, 1);
 }
 const publish = (r: TelemetryRecord) => t.js.publish(inSubject(0, r.tenantId, r.deviceId), pack(r), { msgID: r.id });
 const runner = () =>
@@ -69,7 +61,7 @@ describe('ack floors of the partition consumers', () => {
     });
 
     // The server forgets the consumer under a running partition: it notices, rewinds from our floor, and goes on.
-    await restartNats();
+    await restartLikeThePlatform(t, 1);
     await publish(rec('dev-0'));
     await until(() => r.stats.processed === 21, 20_000);
     expect(r.stats.skippedReplays).toBe(0);
@@ -78,8 +70,8 @@ describe('ack floors of the partition consumers', () => {
 
     // And a partition started after a restart begins right after its floor too, restart after restart
     // (nats-server changes a stream's creation time on the topology's update after a restart: not what a floor goes by).
-    await restartNats();
-    await restartNats();
+    await restartLikeThePlatform(t, 1);
+    await restartLikeThePlatform(t, 1);
     await expect(t.jsm.consumers.info(STREAM_IN, engineConsumerName(0))).rejects.toThrow(/consumer not found/i);
     const again = runner();
     again.start();

@@ -26,9 +26,15 @@ import { pack, unpack } from '../model/index.ts';
  * nats-server 2.9-2.11 reset it on the first config update after a restart,
  * which the topology makes at every start.)
  */
+/** One consumer's floor on its way to KV: the newest asked for, the write carrying it (one at a time), a retry waiting. */
+interface FloorWrite {
+  next: number;
+  writing: Promise<void> | undefined;
+  retry: NodeJS.Timeout | undefined;
+}
+
 export class AckFloors {
-  /** Per key: the newest floor asked for, and the write carrying it (one in flight per key). */
-  private readonly writes = new Map<string, { next: number; writing: Promise<void> | undefined; retry: NodeJS.Timeout | undefined }>();
+  private readonly writes = new Map<string, FloorWrite>();
   private stopped = false;
 
   constructor(
@@ -75,7 +81,7 @@ export class AckFloors {
     if (!w.writing && !w.retry) w.writing = this.drain(key, w);
   }
 
-  private async drain(key: string, w: { next: number; writing: Promise<void> | undefined; retry: NodeJS.Timeout | undefined }): Promise<void> {
+  private async drain(key: string, w: FloorWrite): Promise<void> {
     let written = 0;
     try {
       while (w.next > written && !this.stopped) {
@@ -116,10 +122,9 @@ export class AckFloors {
   }
 
   /** Forgets every floor of `stream`: the topology made it anew, and its sequences start again at 1. */
-  static async forgetStream(kv: KV, stream: string): Promise<number> {
+  static async forgetStream(kv: KV, stream: string): Promise<void> {
     const keys: string[] = [];
     for await (const k of await kv.keys(`${stream}.>`)) keys.push(k);
     for (const k of keys) await kv.delete(k);
-    return keys.length;
   }
 }

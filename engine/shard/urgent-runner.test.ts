@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../log.ts';
 import { DEFAULT_TENANT, pack, type DeviceId, type TelemetryRecord } from '../model/index.ts';
-import { STREAM_URGENT, urgentSubject } from '../nats/subjects.ts';
-import { ensureTopology } from '../nats/topology.ts';
-import { startTestTopology, type TestTopology } from '../testing/nats-server.ts';
+import { urgentSubject } from '../nats/subjects.ts';
+import { restartLikeThePlatform, startTestTopology, type TestTopology } from '../testing/nats-server.ts';
 import { until } from '../testing/until.ts';
 import { UrgentRunner } from './urgent-runner.ts';
 
@@ -28,13 +27,6 @@ const panic = (): TelemetryRecord => ({
 });
 const publish = (r: TelemetryRecord) => t.js.publish(urgentSubject(0, r.tenantId, r.deviceId), pack(r), { msgID: `u-${r.id}` });
 
-async function restartNats(): Promise<void> {
-  await t.nats.stop();
-  await t.nats.start();
-  await until(async () => t.jsm.streams.info(STREAM_URGENT).then(() => true, () => false));
-  await ensureTopology(t.nc, t.jsm, 1);
-}
-
 describe('urgent lane', () => {
   it('goes on after nats-server restarts without publishing an earlier alarm again', async () => {
     const r = new UrgentRunner(t.js, t.jsm, t.ackFloors, log, 0);
@@ -44,8 +36,8 @@ describe('urgent lane', () => {
     await until(() => r.stats.alarms === 2);
     await t.ackFloors.settled();
 
-    await restartNats();
-    await restartNats();
+    await restartLikeThePlatform(t, 1);
+    await restartLikeThePlatform(t, 1);
     await publish(panic());
     await until(() => r.stats.alarms === 3, 20_000);
     // Time for a wrongly rewound consumer to deliver the two earlier panics again.

@@ -8,7 +8,9 @@ import { AckFloors } from '../nats/ack-floors.ts';
 import { connectNats } from '../nats/connect.ts';
 import { startManagedNats, type ManagedNats } from '../nats/managed-server.ts';
 import { ensureTopology, type Topology } from '../nats/topology.ts';
+import { STREAM_IN } from '../nats/subjects.ts';
 import { freePort } from './free-port.ts';
+import { until } from './until.ts';
 
 /**
  * A real nats-server with JetStream in a temporary folder on a free port, for
@@ -47,6 +49,20 @@ export async function startTestNats(): Promise<TestNats> {
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A nats-server restart as the platform lives it: the server comes back on
+ * the same store, and the topology is ensured again (which updates every
+ * stream). A second apart, as restarts are: nats-server's stream creation
+ * times then differ, which ack floors must not go by.
+ */
+export async function restartLikeThePlatform(t: TestTopology, partitions: number): Promise<void> {
+  await t.nats.stop();
+  await t.nats.start();
+  await until(async () => t.jsm.streams.info(STREAM_IN).then(() => true, () => false));
+  await new Promise((r) => setTimeout(r, 1100));
+  await ensureTopology(t.nc, t.jsm, partitions);
 }
 
 /** A test nats-server with the platform's streams and buckets, and a connection to it. */
