@@ -91,3 +91,39 @@ describe('live hub subscriptions', () => {
     expect(alarms.messages.filter((m) => m['type'] === 'positions')).toEqual([]);
   });
 });
+
+describe('live hub positions', () => {
+  const view = (id: string, position: { lat: number; lon: number } | null, tenant = 'default', records = 1): DeviceView =>
+    ({
+      id,
+      tenantId: tenant,
+      online: true,
+      lastSeen: '2026-12-07T10:00:00.000Z',
+      position: position && { ...position, speed: 42, heading: 90, time: '2026-12-07T10:00:00.000Z' },
+      records,
+      openAlerts: [{ type: 'overspeed', since: '2026-12-07T09:59:00.000Z' }],
+      geofences: [],
+    }) as unknown as DeviceView;
+  const positionItems = (client: TestWsClient) => client.messages.filter((m) => m['type'] === 'positions').flatMap((m) => m['items'] as DeviceView[]);
+
+  it('sends an area subscriber the newest view of each device inside it, exactly as offered, and nothing else', async () => {
+    const { hub, url } = await startHub(20);
+    // Known before the client subscribes: its first screenful.
+    hub.offer(view('inside-early', { lat: 52.1, lon: 4.1 }));
+    hub.offer(view('outside', { lat: 48, lon: 2 }));
+    hub.offer(view('nowhere', null));
+    const client = await connect(url);
+    client.send({ type: 'subscribe', area: { minLat: 52, minLon: 4, maxLat: 53, maxLon: 5 } });
+    await client.waitFor((m) => m['type'] === 'subscribed');
+    hub.offer(view('inside', { lat: 52.5, lon: 4.5 }, 'default', 1));
+    hub.offer(view('inside', { lat: 52.6, lon: 4.6 }, 'default', 2));
+    // The test's key is an admin's: it sees every tenant.
+    hub.offer(view('other-tenant', { lat: 52.5, lon: 4.5 }, 'acme'));
+    await client.waitFor(() => positionItems(client).some((v) => v.id === 'inside'), 5_000);
+    await new Promise((r) => setTimeout(r, 100));
+    const items = positionItems(client);
+    expect(items.map((v) => v.id).sort()).toEqual(['inside', 'inside-early', 'other-tenant']);
+    expect(items.find((v) => v.id === 'inside')).toEqual(view('inside', { lat: 52.6, lon: 4.6 }, 'default', 2));
+    expect(items.find((v) => v.id === 'inside-early')).toEqual(view('inside-early', { lat: 52.1, lon: 4.1 }));
+  });
+});
