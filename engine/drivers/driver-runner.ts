@@ -11,8 +11,8 @@ import { pack, unpack, type TenantId } from '../model/index.ts';
 import { STREAM_DRIVERS, driverPartitionFilter, outSubject } from '../nats/subjects.ts';
 import { driversConsumerName, engineConsumerLimits } from '../nats/topology.ts';
 import { yieldIfDue } from '../scheduling/turn-budget.ts';
-import { ConsumerEndedError, partitionConsumeOptions, rewindConsumer } from '../shard/rewind-consumer.ts';
-import { DeliveryOrder } from '../shard/delivery-order.ts';
+import { ConsumerEndedError, partitionConsumeOptions, rewindConsumer } from '../nats/partition-consumer.ts';
+import { DeliveryOrder } from '../nats/delivery-order.ts';
 import { DriverSampleSchema, driverToken, type DriverSample } from './driver-sample.ts';
 
 /**
@@ -204,7 +204,7 @@ export class DriverRunner {
         this.pending ??= newest;
         return;
       }
-      // Cumulative (rewind-consumer.ts): the newest acknowledges every sample before it.
+      // Cumulative (nats/partition-consumer.ts): the newest acknowledges every sample before it.
       if (newest) {
         acknowledge(this.nc, newest.ack);
         this.ackFloors.record(STREAM_DRIVERS, driversConsumerName(this.partition), newest.seq);

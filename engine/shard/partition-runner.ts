@@ -26,10 +26,10 @@ import { STREAM_IN, deadLetterSubject, driverSubject, inPartitionFilter, outSubj
 import { engineConsumerLimits, engineConsumerName } from '../nats/topology.ts';
 import { yieldIfDue } from '../scheduling/turn-budget.ts';
 import { PartitionHearing } from './partition-hearing.ts';
-import { ConsumerEndedError, partitionConsumeOptions, rewindConsumer } from './rewind-consumer.ts';
+import { ConsumerEndedError, partitionConsumeOptions, rewindConsumer } from '../nats/partition-consumer.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 import { earliestTick, tickDue } from './tick-due.ts';
-import { DeliveryOrder } from './delivery-order.ts';
+import { DeliveryOrder } from '../nats/delivery-order.ts';
 
 /**
  * One partition of FLEET_IN and the actors of its devices. The rules that make
@@ -165,7 +165,7 @@ export class PartitionRunner {
   private actors = new Map<string, LiveActor>();
   /**
    * Messages taken and not yet acknowledged, in delivery order. The consumer
-   * acknowledges cumulatively (AckPolicy.All, rewind-consumer.ts): a flush
+   * acknowledges cumulatively (AckPolicy.All, nats/partition-consumer.ts): a flush
    * acknowledges the newest message of the handled prefix, one ack for all of
    * them; a message still waiting on a device being woken holds back those
    * after it until it is handled.

@@ -5,8 +5,8 @@ import type { AckFloors } from '../nats/ack-floors.ts';
 import { TelemetryRecordSchema, pack, unpack } from '../model/index.ts';
 import { STREAM_URGENT, outSubject, urgentPartitionFilter } from '../nats/subjects.ts';
 import { CONSUMER_LIMITS, urgentConsumerName } from '../nats/topology.ts';
-import { ConsumerEndedError, partitionConsumeOptions, rewindConsumer } from './rewind-consumer.ts';
-import { DeliveryOrder } from './delivery-order.ts';
+import { ConsumerEndedError, partitionConsumeOptions, rewindConsumer } from '../nats/partition-consumer.ts';
+import { DeliveryOrder } from '../nats/delivery-order.ts';
 
 /**
  * The urgent lane of one partition: critical records (panic, crash) arrive

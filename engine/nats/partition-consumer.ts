@@ -1,5 +1,5 @@
 import { AckPolicy, DeliverPolicy, type JetStreamManager } from '@nats-io/jetstream';
-import type { AckFloors } from '../nats/ack-floors.ts';
+import type { AckFloors } from './ack-floors.ts';
 import type { DeliveryOrder } from './delivery-order.ts';
 
 /**

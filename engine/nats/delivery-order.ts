@@ -1,7 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 
 /**
- * A consumer acknowledged cumulatively (rewind-consumer.ts) must never
+ * A consumer acknowledged cumulatively (partition-consumer.ts) must never
  * acknowledge past a delivery it did not see: JetStream counts a message
  * delivered once it sent it, and a connection dropped at that moment loses it
  * on the way while the next pull goes on with newer ones. Every delivery to a
