@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { recordContent, type SimRecord } from './device.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { movingStepS, recordContent, type SimRecord } from './device.ts';
 import { DEFAULT_DEAD_ZONES, FleetModel, parseMix, protocolOf, type FleetOptions } from './fleet.ts';
 import { IGNITION_ON_SHARE, MEAN_DRIVE_S, SimulatedVehicle } from './vehicle.ts';
 
@@ -264,5 +264,27 @@ describe('simulator determinism', () => {
     expect(reports).toBeGreaterThan(30);
     expect(v.state.id).toBe('demo-0001');
     expect(Number.isFinite(v.state.lat) && Number.isFinite(v.state.lon)).toBe(true);
+  });
+
+  it('vehicles reporting every 20 s or more are stepped every 5 s, each on its own beat: reports fall on every second alike', () => {
+    expect([5, 7, 8, 19, 20, 40, 400].map(movingStepS)).toEqual([1, 1, 2, 4, 5, 5, 5]);
+    const opts = options({ devices: 3000, rateScale: 0.25, alarmsPerMin: 0, deadZones: { ...DEFAULT_DEAD_ZONES, initialShare: 0, perDeviceHour: 0 } });
+    const fleet = new FleetModel(opts);
+    const advance = vi.spyOn(SimulatedVehicle.prototype, 'advance');
+    const byBeat = [0, 0, 0, 0, 0];
+    const seconds = 600;
+    try {
+      for (let s = 0; s < seconds; s++) {
+        for (let g = 0; g < 10; g++) fleet.stepGroup(g, 10, T0 + s * 1000 + g * 100, () => s >= 20 && byBeat[s % 5]!++);
+      }
+      // Moving vehicles (most of the steps) every 5 s, parked ones every 10 s at most: a fifth of the work of stepping each every second.
+      expect(advance.mock.calls.length / (opts.devices * seconds)).toBeLessThan(0.3);
+    } finally {
+      advance.mockRestore();
+    }
+    const total = byBeat.reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThan(10_000);
+    // Every second of a five-second beat gets its fifth: vehicles that step together would crowd one of them.
+    for (const n of byBeat) expect(Math.abs(n / (total / 5) - 1)).toBeLessThan(0.08);
   });
 });
