@@ -1,4 +1,5 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import './ascii-encode-patch.ts';
 import './request-settle-patch.ts';
 import { writeEagerly } from './write-coalesce-patch.ts';
 
