@@ -266,25 +266,27 @@ describe('simulator determinism', () => {
     expect(Number.isFinite(v.state.lat) && Number.isFinite(v.state.lon)).toBe(true);
   });
 
-  it('vehicles reporting every 20 s or more are stepped every 5 s, each on its own beat: reports fall on every second alike', () => {
+  it('vehicles reporting every 20 s or more are stepped every 5 s, each on its own beat: reports fall on every tenth of a second alike', () => {
     expect([5, 7, 8, 19, 20, 40, 400].map(movingStepS)).toEqual([1, 1, 2, 4, 5, 5, 5]);
-    const opts = options({ devices: 3000, rateScale: 0.25, alarmsPerMin: 0, deadZones: { ...DEFAULT_DEAD_ZONES, initialShare: 0, perDeviceHour: 0 } });
+    const opts = options({ devices: 6000, rateScale: 0.25, alarmsPerMin: 0, deadZones: { ...DEFAULT_DEAD_ZONES, initialShare: 0, perDeviceHour: 0 } });
     const fleet = new FleetModel(opts);
     const advance = vi.spyOn(SimulatedVehicle.prototype, 'advance');
-    const byBeat = [0, 0, 0, 0, 0];
+    // A report's place in a five-second cycle of ten phase groups a second: 50 slots.
+    const bySlot = new Array<number>(50).fill(0);
     const seconds = 600;
     try {
       for (let s = 0; s < seconds; s++) {
-        for (let g = 0; g < 10; g++) fleet.stepGroup(g, 10, T0 + s * 1000 + g * 100, () => s >= 20 && byBeat[s % 5]!++);
+        for (let g = 0; g < 10; g++) fleet.stepGroup(g, 10, T0 + s * 1000 + g * 100, () => s >= 20 && bySlot[(s % 5) * 10 + g]!++);
       }
       // Moving vehicles (most of the steps) every 5 s, parked ones every 10 s at most: a fifth of the work of stepping each every second.
       expect(advance.mock.calls.length / (opts.devices * seconds)).toBeLessThan(0.3);
     } finally {
       advance.mockRestore();
     }
-    const total = byBeat.reduce((a, b) => a + b, 0);
-    expect(total).toBeGreaterThan(10_000);
-    // Every second of a five-second beat gets its fifth: vehicles that step together would crowd one of them.
-    for (const n of byBeat) expect(Math.abs(n / (total / 5) - 1)).toBeLessThan(0.08);
+    const total = bySlot.reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThan(20_000);
+    // Every tenth of a second of the cycle gets its share, within what a few hundred vehicles a slot make of it:
+    // vehicles stepping together (by second, or by phase group) would leave slots empty (a deviation near 1).
+    for (const n of bySlot) expect(Math.abs(n / (total / 50) - 1)).toBeLessThan(0.3);
   });
 });

@@ -169,6 +169,8 @@ export interface DeviceInit {
 
 export class SimDevice {
   readonly index: number;
+  /** Where in its stepping cycle a moving vehicle steps: a hash of the index, so it does not follow the phase groups. */
+  private readonly beat: number;
   readonly id: string;
   readonly protocol: SimProtocol;
   readonly profile: SensorProfile;
@@ -209,6 +211,7 @@ export class SimDevice {
 
   constructor(init: DeviceInit) {
     this.index = init.index;
+    this.beat = Math.imul(init.index + 1, 0x9e3779b1) >>> 8;
     this.id = init.id;
     this.protocol = init.protocol;
     this.rng = new Rng(mixSeed(init.seed, 0, 21));
@@ -278,9 +281,10 @@ export class SimDevice {
       this.unsteppedS = 0;
       if (this.body.vehicle.state.phase === 'parked') this.quietS = Math.min(PARKED_STEP_S, this.body.vehicle.quietS(parkedEveryS));
       else {
-        // On the device's own beat (its index): vehicles that set off together must not all step in the same second.
+        // On the device's own beat: vehicles that set off together must not all step in the same second, nor the
+        // devices of one phase group (every tenth index) together (their reports would come in bursts).
         const every = movingStepS(movingEveryS);
-        this.quietS = every - ((this.ageS + this.index) % every);
+        this.quietS = every - ((this.ageS + this.beat) % every);
       }
     }
     if (!this.reported && this.ageS >= this.firstReportS) due = true;
