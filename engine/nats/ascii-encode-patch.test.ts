@@ -3,8 +3,7 @@ import { TE } from '@nats-io/nats-core/internal';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asciiEncodePatched, encodeShortAscii } from './ascii-encode-patch.ts';
-import { connectNats } from './connect.ts';
-import { startTestNats, type TestNats } from '../testing/nats-server.ts';
+import { startTestNatsPair, type TestNatsPair } from '../testing/nats-server.ts';
 
 const reference = new TextEncoder();
 const library = (s?: string) => reference.encode(s);
@@ -40,19 +39,14 @@ describe('ascii encode patch', () => {
 });
 
 describe('ascii encode patch on a real connection', () => {
-  let nats: TestNats;
+  let pair: TestNatsPair;
   let pub: NatsConnection;
   let sub: NatsConnection;
   beforeAll(async () => {
-    nats = await startTestNats();
-    pub = await connectNats(nats.url, 'test-pub');
-    sub = await connectNats(nats.url, 'test-sub');
+    pair = await startTestNatsPair();
+    ({ pub, sub } = pair);
   });
-  afterAll(async () => {
-    await pub?.drain();
-    await sub?.drain();
-    await nats?.cleanup();
-  });
+  afterAll(() => pair?.close());
 
   it('carries subjects, headers and string payloads (ASCII or not) intact', async () => {
     const got: { subject: string; text: string; id: string | undefined }[] = [];

@@ -2,22 +2,17 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectNats } from './connect.ts';
 import { writeCoalescePatched } from './write-coalesce-patch.ts';
-import { startTestNats, type TestNats } from '../testing/nats-server.ts';
+import { startTestNatsPair, type TestNatsPair } from '../testing/nats-server.ts';
 
 /** Commands of one event-loop turn leave in one socket write, in order, and nothing waits longer than that turn. */
-let nats: TestNats;
+let pair: TestNatsPair;
 let pub: NatsConnection;
 let sub: NatsConnection;
 beforeAll(async () => {
-  nats = await startTestNats();
-  pub = await connectNats(nats.url, 'test-pub');
-  sub = await connectNats(nats.url, 'test-sub');
+  pair = await startTestNatsPair();
+  ({ pub, sub } = pair);
 });
-afterAll(async () => {
-  await pub?.drain();
-  await sub?.drain();
-  await nats?.cleanup();
-});
+afterAll(() => pair?.close());
 
 /** Counts the writes the connection hands to its socket. */
 function countWrites(nc: NatsConnection): { readonly n: number; stop(): void } {
@@ -58,7 +53,7 @@ describe('write coalesce patch', () => {
   });
 
   it('leaves a connection that carries alarms writing at once', async () => {
-    const eager = await connectNats(nats.url, 'test-eager', { eagerWrites: true });
+    const eager = await connectNats(pair.nats.url, 'test-eager', { eagerWrites: true });
     const writes = countWrites(eager);
     for (let i = 0; i < 50; i++) {
       eager.publish('coalesce.eager', String(i));

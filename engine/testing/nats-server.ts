@@ -95,3 +95,27 @@ export async function startTestTopology(partitions: number): Promise<TestTopolog
     },
   };
 }
+
+/** A test nats-server and two connections to it as the platform makes them: one that publishes, one that subscribes. */
+export interface TestNatsPair {
+  nats: TestNats;
+  pub: NatsConnection;
+  sub: NatsConnection;
+  close(): Promise<void>;
+}
+
+export async function startTestNatsPair(): Promise<TestNatsPair> {
+  const nats = await startTestNats();
+  const pub = await connectNats(nats.url, 'test-pub');
+  const sub = await connectNats(nats.url, 'test-sub');
+  return {
+    nats,
+    pub,
+    sub,
+    close: async () => {
+      await pub.drain();
+      await sub.drain();
+      await nats.cleanup();
+    },
+  };
+}
