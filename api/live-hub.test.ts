@@ -116,6 +116,7 @@ describe('live hub positions', () => {
     client.send({ type: 'subscribe', area: { minLat: 52, minLon: 4, maxLat: 53, maxLon: 5 } });
     await client.waitFor((m) => m['type'] === 'subscribed');
     hub.offer(view('inside', { lat: 52.5, lon: 4.5 }, 'default', 1));
+    hub.offer({ position: { lat: 52.5, lon: 4.5 } } as unknown as DeviceView);
     hub.offer(view('inside', { lat: 52.6, lon: 4.6 }, 'default', 2));
     // The test's key is an admin's: it sees every tenant.
     hub.offer(view('other-tenant', { lat: 52.5, lon: 4.5 }, 'acme'));

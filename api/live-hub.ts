@@ -226,6 +226,8 @@ export class LiveHub {
 
   /** Called for every live update, from NATS or in-process. */
   offer(v: DeviceView): void {
+    // A view without its ids is nobody's: skipped, and the views pushed with it still go out.
+    if (typeof v?.id !== 'string' || typeof v.tenantId !== 'string') return;
     const e = liveEntryOf(v);
     const key = `${e.tenantId}.${e.id}`;
     this.latest.set(key, e);
