@@ -3,6 +3,13 @@ import type { KV } from '@nats-io/kv';
 import type { Logger } from '../log.ts';
 import { pack, unpack } from '../model/index.ts';
 
+/** One consumer's floor on its way to KV: the newest asked for, the write carrying it (one at a time), a retry waiting. */
+interface FloorWrite {
+  next: number;
+  writing: Promise<void> | undefined;
+  retry: NodeJS.Timeout | undefined;
+}
+
 /**
  * The ack floor of each partition consumer (engine, driver and urgent lanes),
  * kept by us in the KV bucket `fleet_ack_floors`, key `<stream>.<consumer>`.
@@ -26,13 +33,6 @@ import { pack, unpack } from '../model/index.ts';
  * nats-server 2.9-2.11 reset it on the first config update after a restart,
  * which the topology makes at every start.)
  */
-/** One consumer's floor on its way to KV: the newest asked for, the write carrying it (one at a time), a retry waiting. */
-interface FloorWrite {
-  next: number;
-  writing: Promise<void> | undefined;
-  retry: NodeJS.Timeout | undefined;
-}
-
 export class AckFloors {
   private readonly writes = new Map<string, FloorWrite>();
   private stopped = false;
