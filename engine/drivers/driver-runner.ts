@@ -11,7 +11,7 @@ import { pack, unpack, type TenantId } from '../model/index.ts';
 import { STREAM_DRIVERS, driverPartitionFilter, outSubject } from '../nats/subjects.ts';
 import { driversConsumerName, engineConsumerLimits } from '../nats/topology.ts';
 import { yieldIfDue } from '../scheduling/turn-budget.ts';
-import { ConsumerEndedError, partitionConsumeOptions, rewindConsumer } from '../nats/partition-consumer.ts';
+import { ConsumerEndedError, openPartitionConsumer } from '../nats/partition-consumer.ts';
 import { DeliveryOrder } from '../nats/delivery-order.ts';
 import { DriverSampleSchema, driverToken, type DriverSample } from './driver-sample.ts';
 
@@ -90,9 +90,11 @@ export class DriverRunner {
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        await rewindConsumer(this.jsm, STREAM_DRIVERS, driversConsumerName(this.partition), driverPartitionFilter(this.partition), engineConsumerLimits(this.snapshotEveryMs), this.order, this.ackFloors);
-        const consumer = await this.js.consumers.get(STREAM_DRIVERS, driversConsumerName(this.partition));
-        const messages = await consumer.consume(partitionConsumeOptions(256));
+        const messages = await openPartitionConsumer(
+          { js: this.js, jsm: this.jsm, ackFloors: this.ackFloors },
+          { stream: STREAM_DRIVERS, name: driversConsumerName(this.partition), filter: driverPartitionFilter(this.partition), limits: engineConsumerLimits(this.snapshotEveryMs), batch: 256 },
+          this.order,
+        );
         this.messages = messages;
         for await (const m of messages) {
           if (this.stopping) break;

@@ -1,4 +1,4 @@
-import { AckPolicy, DeliverPolicy, type JetStreamManager } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { AckFloors } from './ack-floors.ts';
 import type { DeliveryOrder } from './delivery-order.ts';
 
@@ -20,7 +20,7 @@ import type { DeliveryOrder } from './delivery-order.ts';
  * floor it starts from is the higher of the server's (if the consumer is
  * still there) and the one the runner recorded in KV (ack-floors.ts).
  */
-export async function rewindConsumer(
+async function rewindConsumer(
   jsm: JetStreamManager,
   stream: string,
   name: string,
@@ -52,12 +52,32 @@ export async function rewindConsumer(
   });
 }
 
+/** One partition's consumer, as its runner (records, driver samples, alarms) reads it. */
+export interface PartitionConsumer {
+  stream: string;
+  name: string;
+  filter: string;
+  limits: { ackWaitMs: number; maxAckPending: number };
+  /** Messages pulled at a time. */
+  batch: number;
+}
+
 /**
- * How a partition's runner reads its consumer: a consumer that is gone (a
- * nats-server restart forgets these) ends the deliveries at once, instead of
- * the client waiting for someone to create it again, and the runner rewinds.
+ * Rewinds a partition's consumer to its ack floor and starts reading it. A
+ * consumer that is gone (a nats-server restart forgets these) ends the
+ * deliveries at once, instead of the client waiting for someone to create it
+ * again; the runner then throws ConsumerEndedError and rewinds.
  */
-export const partitionConsumeOptions = (maxMessages: number) => ({ max_messages: maxMessages, abort_on_missing_resource: true });
+export async function openPartitionConsumer(
+  nats: { js: JetStreamClient; jsm: JetStreamManager; ackFloors: AckFloors },
+  c: PartitionConsumer,
+  /** The run's delivery check, reset for the recreated consumer. */
+  order: DeliveryOrder,
+): Promise<ConsumerMessages> {
+  await rewindConsumer(nats.jsm, c.stream, c.name, c.filter, c.limits, order, nats.ackFloors);
+  const consumer = await nats.js.consumers.get(c.stream, c.name);
+  return consumer.consume({ max_messages: c.batch, abort_on_missing_resource: true });
+}
 
 /** A partition's deliveries ended while its runner was not stopping: the consumer was deleted, or forgotten by a nats-server restart. */
 export class ConsumerEndedError extends Error {

@@ -26,7 +26,7 @@ import { STREAM_IN, deadLetterSubject, driverSubject, inPartitionFilter, outSubj
 import { engineConsumerLimits, engineConsumerName } from '../nats/topology.ts';
 import { yieldIfDue } from '../scheduling/turn-budget.ts';
 import { PartitionHearing } from './partition-hearing.ts';
-import { ConsumerEndedError, partitionConsumeOptions, rewindConsumer } from '../nats/partition-consumer.ts';
+import { ConsumerEndedError, openPartitionConsumer } from '../nats/partition-consumer.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 import { earliestTick, tickDue } from './tick-due.ts';
 import { DeliveryOrder } from '../nats/delivery-order.ts';
@@ -253,16 +253,20 @@ export class PartitionRunner {
     this.loop = this.run();
   }
 
-  private rewind(): Promise<void> {
-    return rewindConsumer(this.jsm, STREAM_IN, engineConsumerName(this.opts.partition), inPartitionFilter(this.opts.partition), engineConsumerLimits(this.opts.snapshotEveryMs), this.order, this.ackFloors);
-  }
-
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        await this.rewind();
-        const consumer = await this.js.consumers.get(STREAM_IN, engineConsumerName(this.opts.partition));
-        const messages = await consumer.consume(partitionConsumeOptions(this.opts.batch));
+        const messages = await openPartitionConsumer(
+          { js: this.js, jsm: this.jsm, ackFloors: this.ackFloors },
+          {
+            stream: STREAM_IN,
+            name: engineConsumerName(this.opts.partition),
+            filter: inPartitionFilter(this.opts.partition),
+            limits: engineConsumerLimits(this.opts.snapshotEveryMs),
+            batch: this.opts.batch,
+          },
+          this.order,
+        );
         this.messages = messages;
         for await (const m of messages) {
           if (this.stopping) break;

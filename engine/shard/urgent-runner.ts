@@ -5,7 +5,7 @@ import type { AckFloors } from '../nats/ack-floors.ts';
 import { TelemetryRecordSchema, pack, unpack } from '../model/index.ts';
 import { STREAM_URGENT, outSubject, urgentPartitionFilter } from '../nats/subjects.ts';
 import { CONSUMER_LIMITS, urgentConsumerName } from '../nats/topology.ts';
-import { ConsumerEndedError, partitionConsumeOptions, rewindConsumer } from '../nats/partition-consumer.ts';
+import { ConsumerEndedError, openPartitionConsumer } from '../nats/partition-consumer.ts';
 import { DeliveryOrder } from '../nats/delivery-order.ts';
 
 /**
@@ -40,9 +40,11 @@ export class UrgentRunner {
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        await rewindConsumer(this.jsm, STREAM_URGENT, urgentConsumerName(this.partition), urgentPartitionFilter(this.partition), CONSUMER_LIMITS.engine, this.order, this.ackFloors);
-        const consumer = await this.js.consumers.get(STREAM_URGENT, urgentConsumerName(this.partition));
-        const messages = await consumer.consume(partitionConsumeOptions(64));
+        const messages = await openPartitionConsumer(
+          { js: this.js, jsm: this.jsm, ackFloors: this.ackFloors },
+          { stream: STREAM_URGENT, name: urgentConsumerName(this.partition), filter: urgentPartitionFilter(this.partition), limits: CONSUMER_LIMITS.engine, batch: 64 },
+          this.order,
+        );
         this.messages = messages;
         for await (const m of messages) {
           if (this.stopping) break;
