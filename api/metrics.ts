@@ -45,6 +45,7 @@ export function createMetrics(src: {
   shardGauge('fleet_actors', 'Device actors in memory per shard', (s) => s.stats?.actors ?? 0);
   shardCounter('fleet_records_processed_total', 'Records processed by actors per shard (rate() gives records/s)', (s) => s.stats?.processed ?? 0);
   shardCounter('fleet_events_derived_total', 'Derived events published per shard', (s) => s.stats?.events ?? 0);
+  shardCounter('fleet_snapshots_written_total', 'Actor snapshots written to the KV bucket per shard (per record processed: what state costs nats-server)', (s) => s.stats?.snapshotsWritten ?? 0);
   shardCounter('fleet_dead_letters_total', 'Records sent to the dead-letter subject per shard', (s) => s.stats?.deadLetters ?? 0);
   shardCounter('fleet_replays_skipped_total', 'Replayed records already inside a snapshot', (s) => s.stats?.skippedReplays ?? 0);
   shardCounter('fleet_shard_restarts_total', 'Shard worker restarts', (s) => s.restarts);

@@ -6,6 +6,8 @@
 export interface PlatformMetrics {
   t: number;
   processed: number;
+  /** Actor snapshots written to KV (fleet_snapshots_written_total). */
+  snapshotsWritten: number;
   stored: number;
   eventsStored: number;
   lag: number;
@@ -64,6 +66,7 @@ export function platformMetrics(text: string, t = Date.now()): PlatformMetrics {
   return {
     t,
     processed: sum('fleet_records_processed_total'),
+    snapshotsWritten: sum('fleet_snapshots_written_total'),
     stored: sum('fleet_store_records_total'),
     eventsStored: sum('fleet_store_events_total'),
     lag: sum('fleet_consumer_lag'),

@@ -36,6 +36,7 @@ export function renderTable(r: BenchResult): string {
       ['stored (ClickHouse)', fmt(r.recordsPerS.stored)],
       ['pushed on WebSocket', fmt(r.recordsPerS.wsPushed)],
       ['records per JetStream message', fmt(r.ingest?.recordsPerMessage ?? 1, 2)],
+      ...(r.snapshotsPerRecord !== undefined ? [['actor snapshots written per record', fmt(r.snapshotsPerRecord, 3)] as [string, string]] : []),
       [`raw JetStream ceiling${(r.ceiling.recordsPerMessage ?? 1) > 1 ? ` (${fmt(r.ceiling.recordsPerMessage ?? 1, 2)} per message)` : ''}`, fmt(r.ceiling.recordsPerS)],
       ...(r.ceiling.oneRecordPerMessage ? [['raw ceiling, one message per record', fmt(r.ceiling.oneRecordPerMessage.recordsPerS ?? 0)] as [string, string]] : []),
       ['ratio stored / ceiling', fmt(r.ratio, 3)],

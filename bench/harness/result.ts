@@ -112,6 +112,8 @@ export interface BenchResult {
   ratio: number;
   /** How the adapters carried records into FLEET_IN during the window. */
   ingest: { recordsPerMessage: number };
+  /** Actor snapshots the shards wrote to KV per record processed in the window (older results: absent). */
+  snapshotsPerRecord?: number;
   /** Per platform thread over the window: event loop delay, GC pauses, heap (ThreadLoad below). */
   loopDelayMs: Record<string, ThreadLoad>;
   latencyMs: Record<string, LatencySummary>;

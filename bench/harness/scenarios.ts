@@ -191,6 +191,7 @@ function assemble(
     ceiling: ceiling ? { ...ceiling } : { recordsPerS: 0 },
     ratio: ceilingRate > 0 ? round(w.storedPerS / ceilingRate, 3) : 0,
     ingest: { recordsPerMessage: round(w.recordsPerMessage, 2) },
+    snapshotsPerRecord: round(w.snapshotsPerRecord, 3),
     loopDelayMs: w.loopDelayMs,
     latencyMs: { ...(c.latency ?? w.latency) },
     heapPerActorBytes: heap && typeof heap['heapPerActorBytes'] === 'number' ? heap['heapPerActorBytes'] : null,

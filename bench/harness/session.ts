@@ -83,6 +83,8 @@ export interface WindowStats {
   actorsEnd: number;
   /** Mean records per FLEET_IN message the adapters published in the window (1 when they publish one each). */
   recordsPerMessage: number;
+  /** Actor snapshots written to KV per record processed in the window. */
+  snapshotsPerRecord: number;
   /** Per platform thread (and the simulator's loop) over the window: result.ts ThreadLoad. */
   loopDelayMs: Record<string, ThreadLoad>;
 }
@@ -438,6 +440,7 @@ export class BenchSession {
         simulator: { ...delayOf(this.samples.slice(mark.sampleIndex + 1).map((x) => x.snap.loopDelayMaxMs ?? 0), 0), ...simCores(this.samples[mark.sampleIndex], s) },
       },
       recordsPerMessage: m.ingestBatches > mark.metrics.ingestBatches ? (m.ingestRecords - mark.metrics.ingestRecords) / (m.ingestBatches - mark.metrics.ingestBatches) : 1,
+      snapshotsPerRecord: m.processed > mark.metrics.processed ? (m.snapshotsWritten - mark.metrics.snapshotsWritten) / (m.processed - mark.metrics.processed) : 0,
     };
   }
 

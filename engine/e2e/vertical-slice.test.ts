@@ -190,6 +190,7 @@ async function count(query: string): Promise<number> {
   it('exports Prometheus metrics', async () => {
     const m = await (await fetch(`${p.http}/metrics`)).text();
     expect(m).toMatch(/^fleet_records_processed_total\{shard="0"\} \d+/m);
+    expect(m).toMatch(/^fleet_snapshots_written_total\{shard="0"\} \d+/m);
     expect(m).toMatch(/^fleet_store_records_total \d+/m);
     expect(m).toMatch(/^fleet_consumer_lag\{partition="0"\} \d+/m);
     expect(m).toMatch(/^fleet_snapshot_age_seconds\{partition="0"\} -?[\d.]+/m);

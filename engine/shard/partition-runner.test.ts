@@ -161,14 +161,19 @@ describe('partition runner', () => {
     await until(async () => (await r.view(DEFAULT_TENANT, devices.at(-1) as DeviceId))?.position?.lat === 7);
     await until(async () => (await Promise.all(devices.map((d) => r.view(DEFAULT_TENANT, d as DeviceId)))).every((v) => v?.position?.lat === 7));
     encoded = 0;
+    const writtenBefore = r.stats.snapshotsWritten;
     let encodedWhenOthersRan = -1;
     setImmediate(() => (encodedWhenOthersRan = encoded));
     await r.flush();
     expect(encoded).toBe(40);
+    expect(r.stats.snapshotsWritten - writtenBefore).toBe(40);
     // The thread's other work ran after a turn's worth (4 ms), not after all forty.
     expect(encodedWhenOthersRan).toBeGreaterThan(0);
     expect(encodedWhenOthersRan).toBeLessThan(20);
     for (const d of devices) expect((await snapshots.load(DEFAULT_TENANT, d as DeviceId))?.snapshot).toBeTruthy();
+    // Nothing changed since: nothing is written, and the count says so.
+    await r.flush();
+    expect(r.stats.snapshotsWritten - writtenBefore).toBe(40);
     await r.stop();
   });
 

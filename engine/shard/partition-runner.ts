@@ -147,6 +147,8 @@ export interface PartitionStats {
   lag: number;
   /** Epoch ms of the last flush that wrote snapshots and acknowledged. */
   lastFlushAt: number;
+  /** Actor snapshots written to KV: with records processed, what a record costs nats-server in snapshot writes. */
+  snapshotsWritten: number;
   /** Messages and records taken: their ratio is the mean batch. */
   messages: number;
   records: number;
@@ -202,7 +204,7 @@ export class PartitionRunner {
   /** What this run has heard: offline is judged on it (partition-hearing.ts). */
   private hearing = new PartitionHearing(HEARING_GAP_MS);
   readonly stats: PartitionStats = {
-    actors: 0, processed: 0, skippedReplays: 0, events: 0, deadLetters: 0, restarts: 0, pendingAcks: 0, lag: 0, lastFlushAt: 0, messages: 0, records: 0,
+    actors: 0, processed: 0, skippedReplays: 0, events: 0, deadLetters: 0, restarts: 0, pendingAcks: 0, lag: 0, lastFlushAt: 0, snapshotsWritten: 0, messages: 0, records: 0,
   };
 
   private readonly nc: NatsConnection;
@@ -626,6 +628,7 @@ export class PartitionRunner {
       this.log.warn({ partition: this.opts.partition }, 'snapshot write failed; acknowledgements held back');
       return;
     }
+    this.stats.snapshotsWritten += writes.length;
     // dropAll waits for this flush before it forgets what was taken: the prefix is still at the front.
     if (prefix > 0 && acks === this.taken) {
       const newest = this.taken[prefix - 1]!;

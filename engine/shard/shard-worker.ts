@@ -106,7 +106,7 @@ for (const [p, runner] of driverRunners) answer(driverQueryPartitionFilter(p), '
 
 const stats = () => {
   const out = {
-    shard: data.shard, actors: 0, processed: 0, events: 0, deadLetters: 0, skippedReplays: 0, restarts: 0, pendingAcks: 0,
+    shard: data.shard, actors: 0, processed: 0, events: 0, snapshotsWritten: 0, deadLetters: 0, skippedReplays: 0, restarts: 0, pendingAcks: 0,
     loopDelay: loopDelaySinceLastRead(),
     actorInputs: { ...deviceFastPath.stats },
     actorShapes: internedShapes(),
@@ -116,6 +116,7 @@ const stats = () => {
     out.actors += r.stats.actors;
     out.processed += r.stats.processed;
     out.events += r.stats.events;
+    out.snapshotsWritten += r.stats.snapshotsWritten;
     out.deadLetters += r.stats.deadLetters;
     out.skippedReplays += r.stats.skippedReplays;
     out.restarts += r.stats.restarts;

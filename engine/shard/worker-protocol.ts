@@ -23,6 +23,8 @@ export interface ShardStats {
   actors: number;
   processed: number;
   events: number;
+  /** Actor snapshots written to KV since the thread started. */
+  snapshotsWritten: number;
   deadLetters: number;
   skippedReplays: number;
   restarts: number;
