@@ -34,6 +34,9 @@ const latencyOk = (l: { p50: number; p99: number; max: number; count: number } |
   expect(l!.max, `${name} max is sane`).toBeLessThan(60_000);
 };
 
+/** A process's cores over the result's window (`cpu` also holds the machine's busy cores as a bare number). */
+const cores = (res: BenchResult, proc: string): number => (res.cpu[proc] as { cores: number }).cores;
+
 /** Every process below `pid`, with its command line. */
 function descendants(pid: number): { pid: number; cmd: string }[] {
   const parentOf = new Map<number, number>();
@@ -116,6 +119,9 @@ describe('bench smoke', () => {
     expect(res.ceiling.recordsPerS).toBeGreaterThan(0);
     expect(res.ratio).toBeGreaterThan(0);
     expect(res.ratio).toBeCloseTo(res.recordsPerS.stored / res.ceiling.recordsPerS, 2);
+    // Every shard flushes its dirty actors once per FLEET_SNAPSHOT_EVERY_MS, staggered over the window.
+    expect(res.snapshotsPerRecord).toBeGreaterThan(0);
+    expect(res.costPerRecord.platformPerSimulatorCpu).toBeCloseTo(cores(res, 'platform') / cores(res, 'simulator'), 1);
     latencyOk(res.latencyMs['deviceToAck'], 'deviceToAck');
     latencyOk(res.latencyMs['deviceToWs'], 'deviceToWs');
     latencyOk(res.latencyMs['critical'], 'critical');

@@ -120,6 +120,9 @@ export function renderTable(r: BenchResult): string {
       ['platform RSS per live actor', r.rssPerActorBytes === null ? '-' : `${fmt(r.rssPerActorBytes)} B`],
       ['platform CPU per record', `${fmt(r.costPerRecord.platformCpuUs, 1)} µs`],
       ['platform + nats CPU per record', `${fmt(r.costPerRecord.serverCpuUs, 1)} µs`],
+      ...(r.costPerRecord.platformPerSimulatorCpu !== undefined
+        ? [['platform CPU / simulator CPU (same work each run: less host noise)', fmt(r.costPerRecord.platformPerSimulatorCpu, 2)] as [string, string]]
+        : []),
       ['drained / stored == acked', `${r.drained ? 'yes' : 'NO'} in ${fmt(r.drainS, 1)} s / ${r.storedEqualsAcked ? 'yes' : 'NO'} (${r.counts['storedIds'] !== undefined ? `${fmt(r.counts['storedIds'])} ids in ${fmt(r.counts['storedRows'] ?? 0)} rows` : fmt(r.counts['stored'])} of ${fmt(r.counts['acked'])})`],
     ]),
   );

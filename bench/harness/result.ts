@@ -123,7 +123,15 @@ export interface BenchResult {
   rssBytes: number;
   rssPerActorBytes: number | null;
   cpu: Record<string, ProcUsage | number>;
-  costPerRecord: { platformCpuUs: number; serverCpuUs: number };
+  /**
+   * CPU µs per processed record: the platform's, and with nats-server's.
+   * `platformPerSimulatorCpu`: the platform's cores over the simulator's in
+   * the same window. The simulator does the same work for the same scenario,
+   * seed and settled fleet, whatever the machine's speed, so on a shared
+   * machine this ratio moves with the platform's cost and much less with the
+   * host's (older results: absent).
+   */
+  costPerRecord: { platformCpuUs: number; serverCpuUs: number; platformPerSimulatorCpu?: number };
   counts: Record<string, number>;
   /** The platform process exited during the run (a crash): the figures are not a measurement of a working platform. */
   platformCrashed: boolean;

@@ -147,6 +147,7 @@ function assemble(
   cpu['other'] = round(Math.max(0, w.machineCores - ours), 2);
   const platformCores = w.cpu['platform']?.cores ?? 0;
   const natsCores = w.cpu['natsServer']?.cores ?? 0;
+  const simCores = w.cpu['simulator']?.cores ?? 0;
   const rss = Math.max(w.cpu['platform']?.maxRssBytes ?? 0, ...c.session.timeline.map((p) => p.platformRssBytes));
   const baseline = c.session.baselineRssBytes;
   const ceilingRate = ceiling?.recordsPerS ?? 0;
@@ -202,6 +203,7 @@ function assemble(
     costPerRecord: {
       platformCpuUs: w.processedPerS > 0 ? round((platformCores * 1e6) / w.processedPerS, 1) : 0,
       serverCpuUs: w.processedPerS > 0 ? round(((platformCores + natsCores) * 1e6) / w.processedPerS, 1) : 0,
+      ...(simCores > 0 ? { platformPerSimulatorCpu: round(platformCores / simCores, 2) } : {}),
     },
     counts: {
       generated: c.drain.counters.generated,
