@@ -8,6 +8,7 @@ import { pack, partitionOf, unpack, type DeviceId, type TenantId } from '../mode
 import { SettingsSource } from '../registry/settings-source.ts';
 import { AckFloors } from '../nats/ack-floors.ts';
 import { connectNats } from '../nats/connect.ts';
+import { PipelinedPublisher } from '../nats/pipelined-publish.ts';
 import { BUCKET_ACK_FLOORS, BUCKET_DRIVERS, BUCKET_GEOFENCES, BUCKET_REGISTRY, BUCKET_SNAPSHOTS, driverQueryPartitionFilter, parsePartitionedSubject, queryPartitionFilter } from '../nats/subjects.ts';
 import { loopDelaySinceLastRead } from '../scheduling/loop-delay.ts';
 import { setThreadNice } from '../scheduling/thread-priority.ts';
@@ -39,7 +40,8 @@ const nc = await connectNats(data.natsUrl, `fleetline-shard-${data.shard}`);
 const js = jetstream(nc);
 const jsm = await jetstreamManager(nc);
 const kvm = new Kvm(js);
-const snapshots = new SnapshotStore(await kvm.open(BUCKET_SNAPSHOTS));
+const snapshotWrites = new PipelinedPublisher(nc);
+const snapshots = new SnapshotStore(await kvm.open(BUCKET_SNAPSHOTS), snapshotWrites);
 const driverBucket = await kvm.open(BUCKET_DRIVERS);
 const ackFloors = new AckFloors(await kvm.open(BUCKET_ACK_FLOORS), jsm, log);
 const settings = new SettingsSource(await kvm.open(BUCKET_REGISTRY), await kvm.open(BUCKET_GEOFENCES), log);
@@ -162,6 +164,7 @@ parentPort?.on('message', (m: ToWorker) => {
     // The final flushes' floors, before the connection drains (a nats-server restart later resumes from them).
     await ackFloors.settled();
     ackFloors.stop();
+    snapshotWrites.close();
     pushLiveViews(nc, liveSource, runners.values());
     post({ type: 'stats', stats: stats() });
     await nc.drain().catch(() => undefined);

@@ -1,6 +1,7 @@
-import type { KV } from '@nats-io/kv';
+import { Bucket, type KV } from '@nats-io/kv';
 import type { Snapshot } from 'xstate';
 import { POSITION_STRIDE, pack, unpack, type DeviceId, type TenantId } from '../model/index.ts';
+import type { PipelinedPublisher } from '../nats/pipelined-publish.ts';
 
 /**
  * Actor snapshots in the NATS KV bucket `fleet_snapshots`, msgpack-encoded,
@@ -16,7 +17,15 @@ export interface StoredSnapshot {
 }
 
 export class SnapshotStore {
-  constructor(private readonly kv: KV) {}
+  /**
+   * `writes`: puts go through it (one reply inbox, no request each:
+   * nats/pipelined-publish.ts) to the subject the bucket itself would put
+   * on; without one, or for a KV that is not the library's Bucket, kv.put.
+   */
+  constructor(
+    private readonly kv: KV,
+    private readonly writes?: PipelinedPublisher,
+  ) {}
 
   static key(tenant: TenantId, device: DeviceId): string {
     return `${tenant}.${device}`;
@@ -39,7 +48,14 @@ export class SnapshotStore {
   }
 
   async put(tenant: TenantId, device: DeviceId, encoded: Uint8Array): Promise<void> {
-    await this.kv.put(SnapshotStore.key(tenant, device), encoded);
+    const key = SnapshotStore.key(tenant, device);
+    if (this.writes && this.kv instanceof Bucket) {
+      const ek = this.kv.encodeKey(key);
+      this.kv.validateKey(ek);
+      await this.writes.publish(this.kv.subjectForKey(ek, true), this.kv.codec.value.encode(encoded));
+      return;
+    }
+    await this.kv.put(key, encoded);
   }
 
   async save(tenant: TenantId, device: DeviceId, stored: StoredSnapshot): Promise<void> {
