@@ -51,10 +51,9 @@ export class PipelinedPublisher {
   constructor(
     private readonly nc: NatsConnection,
     private readonly timeoutMs = 5_000,
-    private readonly now: () => number = Date.now,
   ) {
     this.sub = nc.subscribe(`${this.inbox}.*`, { callback: (_err, m) => this.settle(m) });
-    void this.sub.closed.then(() => this.failAll('closed', 'the connection or its subscription closed'));
+    void this.sub.closed.then(() => this.failAll('the connection or its subscription closed'));
     this.sweep = setInterval(() => this.expire(), SWEEP_EVERY_MS);
     this.sweep.unref();
   }
@@ -64,7 +63,7 @@ export class PipelinedPublisher {
     if (this.closed) return Promise.reject(new PipelinedPublishError(subject, 'closed', 'the publisher was closed'));
     const id = this.next++;
     return new Promise<void>((resolve, reject) => {
-      this.waiting.set(id, { subject, deadline: this.now() + this.timeoutMs, resolve, reject });
+      this.waiting.set(id, { subject, deadline: Date.now() + this.timeoutMs, resolve, reject });
       try {
         this.nc.publish(subject, data, { reply: `${this.inbox}.${id}` });
       } catch (err) {
@@ -84,7 +83,7 @@ export class PipelinedPublisher {
     this.closed = true;
     clearInterval(this.sweep);
     this.sub.unsubscribe();
-    this.failAll('closed', 'the publisher was closed');
+    this.failAll('the publisher was closed');
   }
 
   private settle(m: Msg): void {
@@ -103,7 +102,7 @@ export class PipelinedPublisher {
   }
 
   private expire(): void {
-    const now = this.now();
+    const now = Date.now();
     // Ids are issued in order and share one timeout: the oldest expire first.
     for (const [id, w] of this.waiting) {
       if (w.deadline > now) break;
@@ -112,8 +111,8 @@ export class PipelinedPublisher {
     }
   }
 
-  private failAll(reason: 'closed', detail: string): void {
-    for (const w of this.waiting.values()) w.reject(new PipelinedPublishError(w.subject, reason, detail));
+  private failAll(detail: string): void {
+    for (const w of this.waiting.values()) w.reject(new PipelinedPublishError(w.subject, 'closed', detail));
     this.waiting.clear();
   }
 }
