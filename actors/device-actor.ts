@@ -8,12 +8,14 @@ import {
   parseGeofences,
   persistableConfig,
   reviveConfig,
+  type DeviceConfig,
   type DeviceSettingsInput,
 } from './device-settings.ts';
 import { deviceMachine, type DeviceContext } from './device.machine.ts';
 import { deviceViewOf, type DeviceView } from './device-view.ts';
 import { none } from './empty.ts';
 import { createFastPath, type FastPath } from './fast-path.ts';
+import { putToSleep, wakeUp } from './hibernation.ts';
 import { flushEvents, isQuiet, recordEvents } from './mailbox.ts';
 import { reviveContext } from './revive.ts';
 
@@ -212,9 +214,17 @@ export function shapeOfActor(actor: DeviceActor): Shape {
 export const deviceFastPath: Pick<FastPath<DeviceContext, DeviceEvent>, 'stats' | 'slowReason'> = fastPath;
 export type { Shape as DeviceShape };
 
+/** A hibernating actor's context: its bytes, and its config, which is interned and shared (and holds fence geometry). */
+interface Asleep {
+  bytes: Uint8Array;
+  config: DeviceConfig;
+}
+
 export class DeviceActor {
   private shape: Shape;
-  private ctx: DeviceContext;
+  /** undefined while it hibernates */
+  private ctx: DeviceContext | undefined;
+  private asleep: Asleep | undefined;
   private stopped = false;
 
   constructor(tenantId: TenantId, deviceId: DeviceId, offlineAfterMs: number, persisted?: Snapshot<unknown>) {
@@ -238,13 +248,43 @@ export class DeviceActor {
   }
 
   private get snap(): DeviceSnapshot {
-    return { ...this.shape, context: this.ctx } as DeviceSnapshot;
+    return { ...this.shape, context: this.awake() } as DeviceSnapshot;
+  }
+
+  /** The context, woken from its bytes if it hibernates. */
+  private awake(): DeviceContext {
+    if (this.ctx !== undefined) return this.ctx;
+    const { bytes, config } = this.asleep!;
+    const ctx = wakeUp<DeviceContext>(bytes);
+    ctx.config = config;
+    this.ctx = ctx;
+    this.asleep = undefined;
+    return this.ctx;
+  }
+
+  /**
+   * Keeps the context as bytes until something reads it (actors/hibernation.ts):
+   * for a device that will be quiet a while. Its state (online, the state
+   * value) stays readable without waking it. Costs an encoding now (~15 µs)
+   * and a decoding at the next record or tick (~25 µs).
+   */
+  hibernate(): void {
+    if (this.ctx === undefined || this.stopped) return;
+    // config's place is kept (null), so the context wakes with its keys in the order a live one has
+    this.asleep = { bytes: putToSleep({ ...this.ctx, config: null }), config: this.ctx.config };
+    this.ctx = undefined;
+  }
+
+  /** Whether the context is held as bytes now. */
+  get hibernating(): boolean {
+    return this.ctx === undefined;
   }
 
   private send(event: DeviceEvent): DerivedEvent[] {
-    if (this.stopped) throw new DeviceActorError(this.ctx.deviceId, new Error('actor is stopped'));
+    const ctx = this.awake();
+    if (this.stopped) throw new DeviceActorError(ctx.deviceId, new Error('actor is stopped'));
     try {
-      const r = stepDevice(this.shape, this.ctx, event);
+      const r = stepDevice(this.shape, ctx, event);
       this.shape = r.shape;
       this.ctx = r.context;
       return r.events;
@@ -252,14 +292,15 @@ export class DeviceActor {
       outbox = [];
       deferred.length = 0;
       resetStaging();
-      throw new DeviceActorError(this.ctx.deviceId, err);
+      throw new DeviceActorError(ctx.deviceId, err);
     }
   }
 
   /** A record as it arrives, in any order. */
   record(record: TelemetryRecord): DerivedEvent[] {
-    if (this.stopped) throw new DeviceActorError(this.ctx.deviceId, new Error('actor is stopped'));
-    const inputs = recordEvents(this.ctx, record);
+    const ctx = this.awake();
+    if (this.stopped) throw new DeviceActorError(ctx.deviceId, new Error('actor is stopped'));
+    const inputs = recordEvents(ctx, record);
     let out = this.send(inputs[0]!);
     for (let i = 1; i < inputs.length; i++) out = out.concat(this.send(inputs[i]!));
     return out;
@@ -272,7 +313,7 @@ export class DeviceActor {
    */
   tick(now: number, hearing?: Hearing): DerivedEvent[] {
     let out = this.send(hearing ? { type: 'tick', now, hearing } : { type: 'tick', now });
-    if (isQuiet(this.ctx, now)) for (const e of flushEvents(this.ctx)) out = out.concat(this.send(e));
+    if (isQuiet(this.awake(), now)) for (const e of flushEvents(this.awake())) out = out.concat(this.send(e));
     return out;
   }
 
@@ -292,7 +333,7 @@ export class DeviceActor {
   }
 
   get context(): DeviceContext {
-    return this.ctx;
+    return this.awake();
   }
 
   // The state value is read directly where a live view needs it: matches() parses its descriptor into a
@@ -311,7 +352,7 @@ export class DeviceActor {
   }
 
   view(): DeviceView {
-    return deviceViewOf(this.ctx, {
+    return deviceViewOf(this.awake(), {
       online: this.online,
       positionStale: this.shape.value.connectivity.fix === 'stale',
       overspeeding: this.shape.value.overspeed === 'alerting',
@@ -320,7 +361,8 @@ export class DeviceActor {
 
   /** Plain data (msgpack-able). Geofence geometry is not included: re-apply settings after a restore. */
   persisted(): Snapshot<unknown> {
-    return { ...persistedShapeOf(this.shape), context: { ...this.ctx, config: persistableConfig(this.ctx.config) } } as unknown as Snapshot<unknown>;
+    const ctx = this.awake();
+    return { ...persistedShapeOf(this.shape), context: { ...ctx, config: persistableConfig(ctx.config) } } as unknown as Snapshot<unknown>;
   }
 
   /** The same by XState's getPersistedSnapshot, as persisted() was made before: for the differential test. */

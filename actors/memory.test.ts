@@ -123,6 +123,29 @@ describe('memory: a context keeps nothing of the payloads it was fed', () => {
     expect(slices(b.context)).toEqual([]);
   });
 
+  it('a context woken from hibernation holds no string cut out of its bytes', () => {
+    const a = lived('device-5');
+    a.hibernate();
+    expect(a.hibernating).toBe(true);
+    expect(a.context.reorder.held.length).toBeGreaterThan(0);
+    expect(a.context.track.driverId).toBe(NAMES.driver);
+    expect(slices(a.context)).toEqual([]);
+  });
+
+  it('heap: a hibernating actor costs a small part of an awake one', () => {
+    for (let i = 0; i < 100; i++) lived(`warm-${i}`).hibernate();
+    const awake = heapPerActor(300, (i) => lived(`device-${i}`));
+    const asleep = heapPerActor(300, (i) => {
+      const a = lived(`device-${i}`);
+      a.hibernate();
+      return a;
+    });
+    // measured: ~4.1 KB awake, ~0.4 KB asleep (the bytes themselves are outside the heap, ~0.6 KB)
+    expect(awake).toBeGreaterThan(2000);
+    expect(asleep).toBeLessThan(awake / 4);
+    console.log(`heap per actor: awake ${Math.round(awake)} B, hibernating ${Math.round(asleep)} B`);
+  });
+
   it('the record objects are not kept', async () => {
     const refs: WeakRef<object>[] = [];
     // in a function: the test's own frame must not be what holds the last record

@@ -43,6 +43,7 @@ export function createMetrics(src: {
       },
     });
   shardGauge('fleet_actors', 'Device actors in memory per shard', (s) => s.stats?.actors ?? 0);
+  shardGauge('fleet_actors_hibernating', 'Of those, quiet actors holding their state as bytes (FLEET_HIBERNATE_AFTER_S), as of each partition\'s last flush', (s) => s.stats?.hibernating ?? 0);
   shardCounter('fleet_records_processed_total', 'Records processed by actors per shard (rate() gives records/s)', (s) => s.stats?.processed ?? 0);
   shardCounter('fleet_events_derived_total', 'Derived events published per shard', (s) => s.stats?.events ?? 0);
   shardCounter('fleet_snapshots_written_total', 'Actor snapshots written to the KV bucket per shard (per record processed: what state costs nats-server)', (s) => s.stats?.snapshotsWritten ?? 0);

@@ -90,6 +90,7 @@ export async function startPlatform(config: FleetConfig, log: Logger): Promise<R
       logLevel: config.logLevel,
       snapshotEveryMs: config.snapshotEveryMs,
       passivateAfterMs: config.passivateAfterMs,
+      hibernateAfterMs: config.hibernateAfterMs,
       maxAttempts: config.maxAttempts,
       shardNice: config.shardNice,
       log: log.child({ role: 'supervisor' }),

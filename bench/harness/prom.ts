@@ -12,6 +12,8 @@ export interface PlatformMetrics {
   eventsStored: number;
   lag: number;
   actors: number;
+  /** Of those, quiet actors holding their state as bytes (fleet_actors_hibernating). */
+  hibernating: number;
   wsPushed: number;
   pendingAcks: number;
   deadLetters: number;
@@ -71,6 +73,7 @@ export function platformMetrics(text: string, t = Date.now()): PlatformMetrics {
     eventsStored: sum('fleet_store_events_total'),
     lag: sum('fleet_consumer_lag'),
     actors: sum('fleet_actors'),
+    hibernating: sum('fleet_actors_hibernating'),
     wsPushed: sum('fleet_ws_pushed_total'),
     pendingAcks: sum('fleet_pending_acks'),
     deadLetters: sum('fleet_dead_letters_total'),

@@ -115,6 +115,7 @@ export function renderTable(r: BenchResult): string {
     table([
       ['memory and cost', ''],
       ['live actors', fmt(r.liveActors)],
+      ...(r.hibernatingActors !== undefined ? [['of which hibernating (state held as bytes)', fmt(r.hibernatingActors)] as [string, string]] : []),
       ['heap per actor (in-process measurement)', r.heapPerActorBytes === null ? '-' : `${fmt(r.heapPerActorBytes)} B`],
       ['platform RSS (max)', mb(r.rssBytes)],
       ['platform RSS per live actor', r.rssPerActorBytes === null ? '-' : `${fmt(r.rssPerActorBytes)} B`],

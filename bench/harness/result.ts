@@ -100,6 +100,8 @@ export interface BenchResult {
   rateScale: number;
   /** Device actors in memory at the end of the measured window (sum over shards). */
   liveActors: number;
+  /** Of liveActors, those holding their state as bytes at the end of the window (older results: absent). */
+  hibernatingActors?: number;
   /** Over the measured window (after warm-up). */
   recordsPerS: { offered: number; acked: number; processed: number; stored: number; wsPushed: number };
   /**

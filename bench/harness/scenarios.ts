@@ -182,6 +182,7 @@ function assemble(
     durationS: round(w.seconds, 1),
     rateScale: sim.rateScale,
     liveActors: w.actorsEnd,
+    hibernatingActors: w.hibernatingEnd,
     recordsPerS: {
       offered: round(w.offeredPerS),
       acked: round(w.ackedPerS),

@@ -81,6 +81,8 @@ export interface WindowStats {
   cpu: Record<string, ProcUsage>;
   machineCores: number;
   actorsEnd: number;
+  /** Of those, hibernating (FLEET_HIBERNATE_AFTER_S). */
+  hibernatingEnd: number;
   /** Mean records per FLEET_IN message the adapters published in the window (1 when they publish one each). */
   recordsPerMessage: number;
   /** Actor snapshots written to KV per record processed in the window. */
@@ -435,6 +437,7 @@ export class BenchSession {
       cpu: this.procs.usage(),
       machineCores: this.machine.busyCores(),
       actorsEnd: m.actors,
+      hibernatingEnd: m.hibernating,
       loopDelayMs: {
         ...withCores(loopDelays(this.metricsSeries.filter((x) => x.t > mark.metrics.t && x.t <= m.t)), threadCores(mark.metrics, m)),
         simulator: { ...delayOf(this.samples.slice(mark.sampleIndex + 1).map((x) => x.snap.loopDelayMaxMs ?? 0), 0), ...simCores(this.samples[mark.sampleIndex], s) },

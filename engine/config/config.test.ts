@@ -9,6 +9,8 @@ describe('config from the environment', () => {
     expect(c.dataDir).toMatch(/\/data$/);
     expect(c.shards).toBe(defaultShards(os.availableParallelism()));
     expect(c.replayHoldPackets).toBe(256);
+    expect(c.hibernateAfterMs).toBe(20_000);
+    expect(loadConfig({ FLEET_HIBERNATE_AFTER_S: '0' }).hibernateAfterMs).toBe(0);
     expect(loadConfig({ FLEET_REPLAY_HOLD_PACKETS: '0' }).replayHoldPackets).toBe(0);
     expect(c.natsProcs).toBe(defaultNatsProcs(os.availableParallelism()));
     expect(loadConfig({ FLEET_NATS_PROCS: '3' }).natsProcs).toBe(3);
@@ -43,6 +45,7 @@ describe('config from the environment', () => {
     ['FLEET_DEMO', 'perhaps'],
     ['CLICKHOUSE_URL', 'clickhouse:8123'],
     ['FLEET_REPLAY_HOLD_PACKETS', '-5'],
+    ['FLEET_HIBERNATE_AFTER_S', 'soon'],
   ])('names the variable when %s=%s is invalid', (name, value) => {
     let err: unknown;
     try {

@@ -290,6 +290,42 @@ describe('partition runner', () => {
     await r.stop();
   });
 
+  it('puts the actor of a quiet device to sleep at a flush, leaves it asleep through sweeps, and wakes it where it was for its next record', async () => {
+    const made = new Map<string, DeviceActor>();
+    const keeping: DeviceActorFactory = (tn, d, o, s) => {
+      const a = new DeviceActor(tn, d, o, s);
+      made.set(d, a);
+      return a;
+    };
+    const clock = { ms: Date.now() };
+    const opts = { partition: 0, totalPartitions: 1, offlineAfterMs: 3_600_000, passivateAfterMs: 3_600_000, hibernateAfterMs: 20_000, maxAttempts: 3, batch: 64 };
+    const r = new PartitionRunner(t, snapshots, log, opts, () => clock.ms, keeping);
+    r.start();
+    for (let i = 1; i <= 3; i++) await publish({ ...rec('dozing', i), receivedAt: clock.ms });
+    await until(async () => (await r.view(DEFAULT_TENANT, 'dozing' as DeviceId))?.position?.lat === 3);
+    const dozing = made.get('dozing')!;
+    // Quiet for 15 s only: it stays awake.
+    clock.ms += 15_000;
+    await r.tickAll(); // its held records released
+    await r.tickAll(); // its next tick known
+    await r.flush();
+    expect(dozing.hibernating).toBe(false);
+    clock.ms += 10_000;
+    await r.flush();
+    expect(dozing.hibernating).toBe(true);
+    expect(r.stats.hibernating).toBeGreaterThanOrEqual(1);
+    // The sweep reads what it needs without waking it.
+    await r.tickAll();
+    expect(dozing.hibernating).toBe(true);
+    await publish({ ...rec('dozing', 4), receivedAt: clock.ms });
+    await until(() => !dozing.hibernating);
+    await until(async () => (await r.view(DEFAULT_TENANT, 'dozing' as DeviceId))?.records === 4);
+    await r.stop();
+    // What it wrote after waking holds all four records.
+    const stored = await snapshots.load(DEFAULT_TENANT, 'dozing' as DeviceId);
+    expect(new DeviceActor(DEFAULT_TENANT, 'dozing' as DeviceId, 60_000, stored!.snapshot).view().records).toBe(4);
+  });
+
   it('hears the silence of a quiet partition while other partitions go on writing to the stream', async () => {
     const { r, clock } = clockedRunner();
     r.start();

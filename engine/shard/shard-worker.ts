@@ -53,6 +53,7 @@ for (const p of data.partitions) {
     totalPartitions: data.totalPartitions,
     offlineAfterMs: data.offlineAfterMs,
     passivateAfterMs: data.passivateAfterMs,
+    hibernateAfterMs: data.hibernateAfterMs,
     maxAttempts: data.maxAttempts,
     // Record batches are large (up to hundreds of records): a small pull keeps what waits in this thread's buffers small.
     batch: 32,
@@ -108,7 +109,7 @@ for (const [p, runner] of driverRunners) answer(driverQueryPartitionFilter(p), '
 
 const stats = () => {
   const out = {
-    shard: data.shard, actors: 0, processed: 0, events: 0, snapshotsWritten: 0, deadLetters: 0, skippedReplays: 0, restarts: 0, pendingAcks: 0,
+    shard: data.shard, actors: 0, processed: 0, events: 0, snapshotsWritten: 0, hibernating: 0, deadLetters: 0, skippedReplays: 0, restarts: 0, pendingAcks: 0,
     loopDelay: loopDelaySinceLastRead(),
     actorInputs: { ...deviceFastPath.stats },
     actorShapes: internedShapes(),
@@ -119,6 +120,7 @@ const stats = () => {
     out.processed += r.stats.processed;
     out.events += r.stats.events;
     out.snapshotsWritten += r.stats.snapshotsWritten;
+    out.hibernating += r.stats.hibernating;
     out.deadLetters += r.stats.deadLetters;
     out.skippedReplays += r.stats.skippedReplays;
     out.restarts += r.stats.restarts;

@@ -37,6 +37,8 @@ export class ShardSupervisor {
       log: Logger;
       snapshotEveryMs: number;
       passivateAfterMs: number;
+      /** 0 or absent: actors never hibernate. */
+      hibernateAfterMs?: number;
       maxAttempts: number;
       /** FLEET_SHARD_NICE; 0 by default. */
       shardNice?: number;
@@ -70,6 +72,7 @@ export class ShardSupervisor {
       logLevel: this.opts.logLevel,
       snapshotEveryMs: this.opts.snapshotEveryMs,
       passivateAfterMs: this.opts.passivateAfterMs,
+      hibernateAfterMs: this.opts.hibernateAfterMs ?? 0,
       maxAttempts: this.opts.maxAttempts,
       nice: this.opts.shardNice ?? 0,
     };

@@ -12,6 +12,8 @@ export interface ShardWorkerData {
   snapshotEveryMs: number;
   /** Idle actors are passivated to their snapshot after this long. */
   passivateAfterMs: number;
+  /** A quiet live actor keeps its context as bytes after this long; 0: never. */
+  hibernateAfterMs: number;
   /** Attempts before a record that makes its actor fail goes to the dead-letter subject. */
   maxAttempts: number;
   /** Nice value the shard's thread runs at (FLEET_SHARD_NICE). */
@@ -25,6 +27,8 @@ export interface ShardStats {
   events: number;
   /** Actor snapshots written to KV since the thread started. */
   snapshotsWritten: number;
+  /** Of `actors`, those holding their context as bytes (as of each partition's last flush). */
+  hibernating: number;
   deadLetters: number;
   skippedReplays: number;
   restarts: number;
