@@ -680,7 +680,16 @@ export class PartitionRunner {
       const now = this.now();
       const hibernateAfterMs = this.opts.hibernateAfterMs ?? 0;
       let hibernating = 0;
+      let sleptThisTurn = 0;
       for (const [key, la] of this.actors) {
+        // ~15 µs each: a partition's quiet actors all at once held the thread 20-30 ms at 100,000 devices.
+        if (sleptThisTurn >= SNAPSHOT_SLICE) {
+          sleptThisTurn = 0;
+          const wait = yieldIfDue();
+          if (wait) await wait;
+          if (this.interrupted()) return;
+          if (this.actors.get(key) !== la) continue;
+        }
         if (!la.dirty && !this.chains.has(key)) {
           const quietMs = now - la.lastActivity;
           if (quietMs > this.opts.passivateAfterMs && !la.actor.online) {
@@ -690,7 +699,10 @@ export class PartitionRunner {
             continue;
           }
           // Only one whose next tick the sweep knows is not due yet: the sweep would wake it to find out.
-          if (hibernateAfterMs > 0 && quietMs >= hibernateAfterMs && now < la.checkAt) la.actor.hibernate?.();
+          if (hibernateAfterMs > 0 && quietMs >= hibernateAfterMs && now < la.checkAt && la.actor.hibernating === false) {
+            la.actor.hibernate?.();
+            sleptThisTurn++;
+          }
         }
         if (la.actor.hibernating) hibernating++;
       }
