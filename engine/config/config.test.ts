@@ -9,8 +9,8 @@ describe('config from the environment', () => {
     expect(c.dataDir).toMatch(/\/data$/);
     expect(c.shards).toBe(defaultShards(os.availableParallelism()));
     expect(c.replayHoldPackets).toBe(256);
-    expect(c.hibernateAfterMs).toBe(20_000);
-    expect(loadConfig({ FLEET_HIBERNATE_AFTER_S: '0' }).hibernateAfterMs).toBe(0);
+    expect(c.hibernateAfterMs).toBe(0);
+    expect(loadConfig({ FLEET_HIBERNATE_AFTER_S: '20' }).hibernateAfterMs).toBe(20_000);
     expect(loadConfig({ FLEET_REPLAY_HOLD_PACKETS: '0' }).replayHoldPackets).toBe(0);
     expect(c.natsProcs).toBe(defaultNatsProcs(os.availableParallelism()));
     expect(loadConfig({ FLEET_NATS_PROCS: '3' }).natsProcs).toBe(3);

@@ -41,7 +41,7 @@ export const EnvSchema = z.object({
   FLEET_SNAPSHOT_EVERY_MS: z.coerce.number({ message: 'must be milliseconds' }).int().min(50).max(600_000).default(30_000),
   FLEET_INGEST_LINGER_MS: z.coerce.number({ message: 'must be milliseconds' }).int().min(0).max(1000).default(10),
   FLEET_PASSIVATE_AFTER_S: z.coerce.number({ message: 'must be a number of seconds' }).int().min(1).default(3600),
-  FLEET_HIBERNATE_AFTER_S: z.coerce.number({ message: 'must be a number of seconds (0: never)' }).int().min(0).max(86_400).default(20),
+  FLEET_HIBERNATE_AFTER_S: z.coerce.number({ message: 'must be a number of seconds (0: never)' }).int().min(0).max(86_400).default(0),
   FLEET_MAX_ATTEMPTS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(100).default(5),
   FLEET_TCP_MAX_PER_ADDRESS: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(1024),
   FLEET_REPLAY_HOLD_PACKETS: z.coerce.number({ message: 'must be a whole number' }).int().min(0).max(1_000_000).default(256),
@@ -108,7 +108,7 @@ export interface FleetConfig {
   /** Least time between two record batches of one partition from an adapter (adapters/ingest/record-publisher.ts). */
   ingestLingerMs: number;
   passivateAfterMs: number;
-  /** A quiet live actor keeps its context as bytes after this long (actors/hibernation.ts); 0: never. */
+  /** A quiet live actor keeps its context as bytes after this long (actors/hibernation.ts); 0 (the default): never. */
   hibernateAfterMs: number;
   maxAttempts: number;
   /** Device connections accepted from one IP address (a NAT'd APN puts many trackers behind one). */

@@ -40,7 +40,7 @@ const publish = (r: TelemetryRecord) => js.publish(inSubject(0, r.tenantId, r.de
 const publishBatch = (entries: unknown[]) =>
   js.publish(inBatchSubject(0, DEFAULT_TENANT), encodeBatch(`b-${++seq}`, entries.map((e) => pack(e))), { msgID: `b-${seq}` });
 
-type Hooked = 'record' | 'tick' | 'persisted';
+type Hooked = 'record' | 'tick' | 'persisted' | 'hibernate';
 
 /** Real actors that run `first` before each call of `method`: a bug in a concern, a big state. */
 function actorsWith<M extends Hooked>(method: M, first: (...args: Parameters<DeviceActor[M]>) => void): DeviceActorFactory {
@@ -324,6 +324,39 @@ describe('partition runner', () => {
     // What it wrote after waking holds all four records.
     const stored = await snapshots.load(DEFAULT_TENANT, 'dozing' as DeviceId);
     expect(new DeviceActor(DEFAULT_TENANT, 'dozing' as DeviceId, 60_000, stored!.snapshot).view().records).toBe(4);
+  });
+
+  it('gives the thread its turn while a flush puts many quiet actors to sleep', async () => {
+    let slept = 0;
+    const slowToSleep = actorsWith('hibernate', () => {
+      busyForAMillisecond();
+      slept++;
+    });
+    const clock = { ms: Date.now() };
+    const opts = { partition: 0, totalPartitions: 1, offlineAfterMs: 3_600_000, passivateAfterMs: 3_600_000, hibernateAfterMs: 20_000, maxAttempts: 3, batch: 64 };
+    const r = new PartitionRunner(t, snapshots, log, opts, () => clock.ms, slowToSleep);
+    r.start();
+    const devices = Array.from({ length: 60 }, (_, i) => `drowsy-${i}`);
+    await publishBatch(devices.map((d) => ({ ...rec(d, 8), receivedAt: clock.ms })));
+    await until(async () => (await Promise.all(devices.map((d) => r.view(DEFAULT_TENANT, d as DeviceId)))).every((v) => v?.position?.lat === 8));
+    clock.ms += 30_000;
+    await r.tickAll(); // held records released
+    await r.tickAll(); // next ticks known
+    slept = 0;
+    // What the thread's other work saw of the count, each time it had a turn during the flush.
+    const seen: number[] = [];
+    let flushed = false;
+    const watch = () => {
+      seen.push(slept);
+      if (!flushed) setImmediate(watch);
+    };
+    setImmediate(watch);
+    await r.flush();
+    flushed = true;
+    expect(slept).toBeGreaterThanOrEqual(60);
+    expect(r.stats.hibernating).toBeGreaterThanOrEqual(60);
+    expect(seen.some((n) => n > 0 && n < slept)).toBe(true);
+    await r.stop();
   });
 
   it('hears the silence of a quiet partition while other partitions go on writing to the stream', async () => {
