@@ -17,10 +17,23 @@ import { detach, intern } from './sample.ts';
 const RECORD_ID_FIELDS = new Set(['id', 'stillId', 'stopId', 'lastRecordId', 'deviceId']);
 const EMPTY = Object.freeze([]) as unknown as never[];
 
-/** Record ids kept once per context (detached), names interned across devices: either way no kept string is a slice. */
-function stringsOfOneContext(): (key: string | null, v: string) => string {
+export function reviveContext<T>(raw: T, sharedEmpty: never[] = EMPTY): T {
+  return revive(raw, sharedEmpty, true);
+}
+
+/**
+ * The same for objects that already have one layout per key list (msgpack
+ * records, actors/hibernation.ts): strings and empty lists are replaced in
+ * place, no object is rebuilt. A third of reviveContext's time.
+ */
+export function reviveInPlace<T>(raw: T, sharedEmpty: never[] = EMPTY): T {
+  return revive(raw, sharedEmpty, false);
+}
+
+function revive<T>(raw: T, sharedEmpty: never[], rebuildObjects: boolean): T {
+  // Record ids kept once per context (detached), names interned across devices: either way no kept string is a slice.
   const local = new Map<string, string>();
-  return (key, v) => {
+  const str = (key: string | null, v: string): string => {
     if (key !== null && RECORD_ID_FIELDS.has(key)) {
       const hit = local.get(v);
       if (hit !== undefined) return hit;
@@ -30,10 +43,6 @@ function stringsOfOneContext(): (key: string | null, v: string) => string {
     }
     return intern(v);
   };
-}
-
-export function reviveContext<T>(raw: T, sharedEmpty: never[] = EMPTY): T {
-  const str = stringsOfOneContext();
   const walk = (key: string | null, v: unknown): unknown => {
     if (typeof v === 'string') return str(key, v);
     if (Array.isArray(v)) {
@@ -41,40 +50,19 @@ export function reviveContext<T>(raw: T, sharedEmpty: never[] = EMPTY): T {
       for (let i = 0; i < v.length; i++) v[i] = walk(key, v[i]);
       return v;
     }
-    if (v !== null && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      const keys = Object.keys(o);
-      const values = new Array<unknown>(keys.length);
-      // revived in place too: DeviceActor reads parts of the raw snapshot (connectivity) after this
-      for (let i = 0; i < keys.length; i++) values[i] = o[keys[i]!] = walk(keys[i]!, o[keys[i]!]);
-      const make = literalOf(keys);
-      // a spread copy is at least a fast-properties object whatever the source was
-      return make ? make(values) : { ...o };
-    }
-    return v;
-  };
-  return walk(null, raw) as T;
-}
-
-/**
- * The same for objects that already have one layout per key list (msgpack
- * records, actors/hibernation.ts): strings and empty lists are replaced in
- * place, no object is rebuilt. A third of reviveContext's time.
- */
-export function reviveInPlace<T>(raw: T, sharedEmpty: never[] = EMPTY): T {
-  const str = stringsOfOneContext();
-  const walk = (key: string | null, v: unknown): unknown => {
-    if (typeof v === 'string') return str(key, v);
-    if (Array.isArray(v)) {
-      if (v.length === 0) return sharedEmpty;
-      for (let i = 0; i < v.length; i++) v[i] = walk(key, v[i]);
-      return v;
-    }
-    if (v !== null && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
+    if (v === null || typeof v !== 'object') return v;
+    const o = v as Record<string, unknown>;
+    if (!rebuildObjects) {
       for (const k in o) o[k] = walk(k, o[k]);
+      return o;
     }
-    return v;
+    const keys = Object.keys(o);
+    const values = new Array<unknown>(keys.length);
+    // revived in place too: DeviceActor reads parts of the raw snapshot (connectivity) after this
+    for (let i = 0; i < keys.length; i++) values[i] = o[keys[i]!] = walk(keys[i]!, o[keys[i]!]);
+    const make = literalOf(keys);
+    // a spread copy is at least a fast-properties object whatever the source was
+    return make ? make(values) : { ...o };
   };
   return walk(null, raw) as T;
 }
