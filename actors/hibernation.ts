@@ -5,10 +5,12 @@ import { reviveInPlace } from './revive.ts';
 /**
  * A quiet device's context as bytes, kept in memory instead of its objects.
  *
- * Why: at 100,000 live actors the shard's heap is mostly contexts that change
- * once a minute, and every full collection marks all of them: V8's helpers
- * take most of a core for a second or two, every 10-15 s (bench/README,
- * "Reading a latency spike"). Bytes are one object for the collector.
+ * Why: at 100,000 live actors most contexts change once a minute, yet every
+ * full collection of the shard's heap marks all of them; bytes are one object
+ * for the collector. Measured (bench/README, "Reading a latency spike"): it
+ * cut the shard's live heap by a fifth to a third but not its collections,
+ * for 15-20 % more of its CPU, so FLEET_HIBERNATE_AFTER_S is off by default:
+ * a setting for a node short of memory.
  *
  * The encoding is msgpack with records whose key lists are shared by every
  * context this thread put to sleep (structures): a context is ~570 B instead
